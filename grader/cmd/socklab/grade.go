@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"syscall"
+
+	"github.com/socklab/socklab/grader"
+	"github.com/socklab/socklab/grader/report"
+)
+
+// errGraded: grading ran, but a check could not be graded. The report
+// already said so; run only sets the exit status.
+var errGraded = errors.New("some checks could not be graded")
+
+type gradeOptions struct {
+	format   string
+	out      string
+	seed     uint64
+	run      string
+	hidden   bool
+	parallel int
+	verbose  bool
+	noBuild  bool
+	cmds     roleCommands
+}
+
+func gradeFlags(o *gradeOptions) *flag.FlagSet {
+	fs := flag.NewFlagSet("grade", flag.ContinueOnError)
+	fs.StringVar(&o.format, "format", "text", "report format: text, or json (Gradescope's results.json)")
+	fs.StringVar(&o.out, "o", "", "write the report to this file instead of stdout")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the impairments; the same seed replays a run exactly")
+	fs.StringVar(&o.run, "run", "", "grade only the checks whose ID matches this regular expression")
+	fs.BoolVar(&o.hidden, "hidden", false, "run hidden checks too (needs a socklab built with -tags hidden)")
+	fs.IntVar(&o.parallel, "j", 0, "checks to run at once (default: 2 per CPU, at most 8)")
+	fs.BoolVar(&o.verbose, "v", false, "show whole transcripts of failed checks")
+	fs.BoolVar(&o.noBuild, "no-build", false, "do not run `make build` first")
+	o.cmds = roleCommands{}
+	fs.Var(o.cmds, "cmd", "run a role with this shell command instead of bin/ROLE, as in -cmd server='python3 server.py' (repeatable)")
+	return fs
+}
+
+func runGrade(args []string, stdout, stderr io.Writer) error {
+	var o gradeOptions
+	pos, err := parse(gradeFlags(&o), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 1 || len(pos) > 2 {
+		return fmt.Errorf("%w: want an assignment and, optionally, a submission directory", errUsage)
+	}
+	s, err := lookup(pos[0])
+	if err != nil {
+		return err
+	}
+	dir := "."
+	if len(pos) == 2 {
+		dir = pos[1]
+	}
+	if o.format != "text" && o.format != "json" {
+		return fmt.Errorf("%w: -format must be text or json, not %q", errUsage, o.format)
+	}
+	if o.hidden && !grader.HiddenChecksBuilt {
+		return fmt.Errorf("%w: this socklab was built without hidden checks; build it with -tags hidden", errUsage)
+	}
+	for role := range o.cmds {
+		if !hasRole(s, role) {
+			return fmt.Errorf("%w: %s has no role %q (its roles are %v)", errUsage, s.ID, role, s.Roles)
+		}
+	}
+	var re *regexp.Regexp
+	if o.run != "" {
+		if re, err = regexp.Compile(o.run); err != nil {
+			return fmt.Errorf("%w: -run: %v", errUsage, err)
+		}
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("the submission directory %s does not exist", dir)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	// The live text report goes to stdout unless stdout is taken by JSON.
+	live := &report.Text{W: stdout, Command: "socklab grade", Verbose: o.verbose}
+	showLive := o.format == "text" || o.out != ""
+	r := &grader.Runner{
+		Suite:      s,
+		Submission: grader.Submission{Dir: abs, Commands: o.cmds},
+		Seed:       o.seed,
+		Run:        re,
+		Hidden:     o.hidden,
+		Parallel:   o.parallel,
+		NoBuild:    o.noBuild,
+	}
+	if showLive {
+		live.Header(s, dir, o.seed)
+		r.OnResult = live.Line
+	}
+	rep, err := r.Grade(ctx)
+	if err != nil {
+		if errors.Is(err, grader.ErrNoChecks) {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+		return err
+	}
+	rep.Submission = dir
+
+	var w io.Writer = stdout
+	if o.out != "" {
+		f, err := os.Create(o.out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	switch {
+	case o.format == "json":
+		if err := report.WriteJSON(w, rep, "socklab grade"); err != nil {
+			return err
+		}
+		if showLive {
+			live.Summary(rep)
+		}
+	case o.out != "":
+		(&report.Text{W: w, Command: "socklab grade", Verbose: o.verbose}).Write(rep)
+		live.Summary(rep)
+	default:
+		live.Summary(rep)
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted; the report covers what ran")
+	}
+	if rep.Errors() > 0 {
+		return errGraded
+	}
+	return nil
+}
+
+func hasRole(s *grader.Suite, role string) bool {
+	for _, r := range s.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}

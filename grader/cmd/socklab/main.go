@@ -1,0 +1,116 @@
+// Command socklab grades socket-programming assignments.
+//
+//	socklab list [ASSIGNMENT]          the assignments, or one's checks
+//	socklab grade [flags] ASSIGNMENT [DIR]
+//	socklab impair [flags]             the impairment proxy, by hand
+//
+// Run `socklab help COMMAND` for a command's flags. Exit status: 0 when
+// grading ran and every check was judged (whatever the score), 1 when it
+// could not run or a check could not be graded, 2 for a usage error.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	_ "github.com/socklab/socklab/grader/suites"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1 // grading could not run, or the grader failed on a check
+	exitUsage = 2
+)
+
+// errUsage marks a usage error; its message is printed with the usage.
+var errUsage = errors.New("usage")
+
+type command struct {
+	name  string
+	args  string
+	short string
+	run   func(args []string, stdout, stderr io.Writer) error
+	flags func() *flag.FlagSet // for help; nil when it has none
+}
+
+func commands() []command {
+	return []command{
+		{"list", "[-format text|markdown] [-hidden] [ASSIGNMENT]", "list the assignments, or the checks of one", runList, listFlags},
+		{"grade", "[flags] ASSIGNMENT [DIR]", "grade the submission in DIR (default .)", runGrade, func() *flag.FlagSet { return gradeFlags(new(gradeOptions)) }},
+		{"impair", "-listen ADDR -to ADDR [flags]", "run the impairment proxy in front of your own program", runImpair, func() *flag.FlagSet { return impairFlags(new(impairOptions)) }},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
+		usage(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	if name == "help" {
+		if len(args) > 1 {
+			return help(args[1], stdout, stderr)
+		}
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name != name {
+			continue
+		}
+		err := c.run(args[1:], stdout, stderr)
+		switch {
+		case err == nil:
+			return exitOK
+		case errors.Is(err, flag.ErrHelp):
+			help(name, stderr, stderr)
+			return exitUsage
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(stderr, "socklab %s: %v\n", name, err)
+			fmt.Fprintf(stderr, "usage: socklab %s %s\n", c.name, c.args)
+			return exitUsage
+		case errors.Is(err, errGraded):
+			return exitError
+		default:
+			fmt.Fprintf(stderr, "socklab %s: %v\n", name, err)
+			return exitError
+		}
+	}
+	fmt.Fprintf(stderr, "socklab: unknown command %q\n\n", name)
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "socklab grades socket-programming assignments.")
+	fmt.Fprintln(w, "\nusage:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  socklab %-7s %-48s %s\n", c.name, c.args, c.short)
+	}
+	fmt.Fprintln(w, "\nRun 'socklab help COMMAND' for a command's flags.")
+}
+
+func help(name string, stdout, stderr io.Writer) int {
+	for _, c := range commands() {
+		if c.name == name {
+			fmt.Fprintf(stdout, "usage: socklab %s %s\n\n%s.\n", c.name, c.args, c.short)
+			if c.flags != nil {
+				fs := c.flags()
+				fs.SetOutput(stdout)
+				fmt.Fprintln(stdout, "\nflags:")
+				fs.PrintDefaults()
+			}
+			return exitOK
+		}
+	}
+	fmt.Fprintf(stderr, "socklab: unknown command %q\n", name)
+	return exitUsage
+}

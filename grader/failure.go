@@ -1,0 +1,69 @@
+package grader
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/socklab/socklab/harness/trace"
+)
+
+// Sentinel errors, for checks that wait and for reports that classify.
+var (
+	// ErrTimeout: what the check waited for did not happen in time.
+	ErrTimeout = errors.New("grader: timed out")
+	// ErrRoleExited: a program of the submission exited while needed.
+	ErrRoleExited = errors.New("grader: program exited")
+	// ErrClosed: the submission's program closed the connection.
+	ErrClosed = errors.New("grader: connection closed")
+)
+
+// Failure is why a check failed, told to a student: what the requirement
+// expected, what the submission did instead, and their difference.
+type Failure struct {
+	Message  string // one sentence: "the reply to a 12-byte datagram is wrong"
+	Expected string // rendered for reading, e.g. a quoted string
+	Actual   string
+	Diff     string // a go-cmp diff, "-expected +actual", when it helps
+	Err      error  // a sentinel such as ErrTimeout, when one applies
+}
+
+func (f *Failure) String() string {
+	var b strings.Builder
+	b.WriteString(f.Message)
+	if f.Expected != "" || f.Actual != "" {
+		fmt.Fprintf(&b, "\n  expected: %s\n  actual:   %s", f.Expected, f.Actual)
+	}
+	if f.Diff != "" {
+		fmt.Fprintf(&b, "\n  diff (-expected +actual):\n%s", indent(f.Diff, "    "))
+	}
+	return b.String()
+}
+
+// Quote renders bytes for a failure message: text quoted, binary in hex,
+// long values cut with their length said.
+func Quote(b []byte) string { return trace.Quote(b, 160) }
+
+// diffBytes is a line diff when both sides are text, a byte diff otherwise.
+func diffBytes(want, got []byte) string {
+	if isText(want) && isText(got) {
+		return cmp.Diff(strings.SplitAfter(string(want), "\n"), strings.SplitAfter(string(got), "\n"))
+	}
+	return cmp.Diff(want, got)
+}
+
+func isText(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 || c >= 0x7f) && c != '\n' && c != '\r' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+func indent(s, prefix string) string {
+	s = strings.TrimRight(s, "\n")
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}

@@ -1,0 +1,5 @@
+//go:build hidden
+
+package grader
+
+func init() { HiddenChecksBuilt = true }

@@ -1,0 +1,92 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/socklab/socklab/grader"
+)
+
+// Gradescope is the results.json that Gradescope's autograder reads
+// (https://gradescope-autograders.readthedocs.io, "Output format").
+type Gradescope struct {
+	Score         int              `json:"score"`
+	MaxScore      int              `json:"max_score"` // not read by Gradescope; for other tools
+	ExecutionTime float64          `json:"execution_time"`
+	Output        string           `json:"output"`
+	OutputFormat  string           `json:"output_format"`
+	Visibility    string           `json:"visibility"`
+	Tests         []GradescopeTest `json:"tests"`
+}
+
+// GradescopeTest is one check in results.json.
+type GradescopeTest struct {
+	Name       string `json:"name"`
+	Number     string `json:"number"`
+	Score      int    `json:"score"`
+	MaxScore   int    `json:"max_score"`
+	Status     string `json:"status"` // "passed" or "failed"
+	Output     string `json:"output,omitempty"`
+	Visibility string `json:"visibility"`
+}
+
+// HiddenVisibility is what Gradescope shows students of a hidden check:
+// "after_due_date" (the default) or "hidden".
+var HiddenVisibility = "after_due_date"
+
+// NewGradescope converts a report.
+func NewGradescope(rep *grader.Report, command string) *Gradescope {
+	score, max := rep.Score()
+	g := &Gradescope{
+		Score:         score,
+		MaxScore:      max,
+		ExecutionTime: rep.Elapsed.Seconds(),
+		OutputFormat:  "text",
+		Visibility:    "visible",
+		Output: fmt.Sprintf("%s graded with seed %d. To replay a check: %s -seed %d -run 'CHECK' %s .",
+			rep.Suite.ID, rep.Seed, orDefault(command), rep.Seed, rep.Suite.ID),
+	}
+	if rep.Build.Err != nil {
+		g.Output += fmt.Sprintf("\n\nThe build failed: %v. Its output:\n%s", rep.Build.Err, rep.Build.Output.String())
+	}
+	for i, r := range rep.Results {
+		gt := GradescopeTest{
+			Name:       fmt.Sprintf("%s: %s", r.Check.ID, r.Check.Name),
+			Number:     fmt.Sprint(i + 1),
+			Score:      r.Score,
+			MaxScore:   r.Check.Points,
+			Status:     "passed",
+			Visibility: "visible",
+		}
+		if r.Check.Visibility == grader.Hidden {
+			gt.Visibility = HiddenVisibility
+		}
+		if r.Status != grader.Pass {
+			gt.Status = "failed"
+			var b bytes.Buffer
+			(&Text{W: &b, Command: command}).detail(rep, r)
+			gt.Output = b.String()
+		}
+		if r.Status == grader.Error {
+			gt.MaxScore = 0 // an errored check counts neither for nor against
+		}
+		g.Tests = append(g.Tests, gt)
+	}
+	return g
+}
+
+// WriteJSON writes the Gradescope results.json of rep.
+func WriteJSON(w io.Writer, rep *grader.Report, command string) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(NewGradescope(rep, command))
+}
+
+func orDefault(command string) string {
+	if command == "" {
+		return "socklab grade"
+	}
+	return command
+}

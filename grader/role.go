@@ -1,0 +1,197 @@
+package grader
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/socklab/socklab/harness/proc"
+)
+
+// Submission is a student's directory, per the contract in DESIGN.md: each
+// role is the program bin/<role>, unless Commands gives a shell command
+// line for it (`-cmd server='python3 server.py'`).
+type Submission struct {
+	Dir      string
+	Commands map[string]string
+}
+
+// program is how to run a role: its path and the arguments before the
+// grader's flags.
+func (s Submission) program(role string) (path string, pre []string) {
+	if cmd, ok := s.Commands[role]; ok {
+		// sh appends the grader's flags to the student's command line.
+		return "/bin/sh", []string{"-c", cmd + ` "$@"`, role}
+	}
+	return filepath.Join(s.Dir, "bin", role), nil
+}
+
+// StartupTimeout bounds how long a server may take to open its port. An
+// interpreter or a JVM starts in well under a second.
+const StartupTimeout = 5 * time.Second
+
+// Role is one running program of the submission.
+type Role struct {
+	t      *T
+	name   string
+	args   []string
+	proc   *proc.Process
+	server bool
+	Port   int            // for a server: the port it was told to use
+	Addr   netip.AddrPort // for a server: 127.0.0.1:Port
+}
+
+// StartOptions are the less common ways to start a role.
+type StartOptions struct {
+	Args   []string
+	Stdin  []byte
+	Limits proc.Limits
+}
+
+// Start starts a role with the given flags. A program that cannot be
+// started (bin/client missing, say) fails the check with the reason.
+func (t *T) Start(role string, args ...string) *Role {
+	return t.StartWith(role, StartOptions{Args: args})
+}
+
+// StartWith starts a role with options.
+func (t *T) StartWith(role string, o StartOptions) *Role {
+	path, pre := t.sub.program(role)
+	spec := proc.Spec{
+		Role:   role,
+		Path:   path,
+		Args:   append(pre, o.Args...),
+		Dir:    t.sub.Dir,
+		Limits: o.Limits,
+	}
+	if o.Stdin != nil {
+		spec.Stdin = bytes.NewReader(o.Stdin)
+	}
+	p, err := proc.Start(spec)
+	if errors.Is(err, proc.ErrNoProgram) {
+		t.Fail(Failure{Message: strings.TrimPrefix(err.Error(), proc.ErrNoProgram.Error()+": "), Err: err})
+	}
+	if err != nil {
+		t.GraderErrorf("starting your %s: %v", role, err)
+	}
+	r := &Role{t: t, name: role, args: o.Args, proc: p}
+	t.mu.Lock()
+	t.roles = append(t.roles, r)
+	t.mu.Unlock()
+	t.Logf("started %s (pid %d)", describeArgs(role, o.Args), p.Pid())
+	return r
+}
+
+// StartServer starts a server role on a fresh port, `-port P` followed by
+// args, and waits until it listens on every network in networks ("udp",
+// "tcp", or "udp+tcp"). A server that exits or never opens its port fails
+// the check, saying what it did instead.
+func (t *T) StartServer(role, networks string, args ...string) *Role {
+	port := t.Port()
+	r := t.StartWith(role, StartOptions{Args: append([]string{"-port", strconv.Itoa(port)}, args...)})
+	r.server = true
+	r.Port = port
+	r.Addr = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(port))
+	ctx, cancel := t.timeoutCtx(StartupTimeout)
+	defer cancel()
+	for _, nw := range strings.Split(networks, "+") {
+		if err := r.proc.WaitListening(ctx, nw, port); err != nil {
+			t.Fail(Failure{Message: strings.TrimPrefix(strings.TrimPrefix(err.Error(),
+				proc.ErrNotReady.Error()+": "), proc.ErrExited.Error()+": "), Err: err})
+		}
+	}
+	t.watchServer(r)
+	return r
+}
+
+// watchServer closes t.down if the server exits before the check stops it.
+func (t *T) watchServer(r *Role) {
+	go func() {
+		select {
+		case <-r.proc.Done():
+			if e := r.proc.Exit(); e != nil && !e.Stopped {
+				t.Logf("your %s %s", r.name, e)
+				t.downOnce.Do(func() { close(t.down) })
+			}
+		case <-t.ctx.Done():
+		}
+	}()
+}
+
+// Port reserves a fresh port for a program the check starts; it is
+// released when the check ends.
+func (t *T) Port() int {
+	p, err := proc.ReservePort()
+	if err != nil {
+		t.GraderErrorf("%v", err)
+	}
+	t.ports.add(p)
+	return p.N
+}
+
+// Name is the role's name: "server", "client".
+func (r *Role) Name() string { return r.name }
+
+// Process is the role's process, for what Role does not wrap.
+func (r *Role) Process() *proc.Process { return r.proc }
+
+// Wait waits for the role to exit, at most d (and never past the check's
+// time limit). A role still running then fails the check, with what it
+// printed so far.
+func (r *Role) Wait(d time.Duration) *proc.Exit {
+	ctx, cancel := r.t.timeoutCtx(d)
+	defer cancel()
+	e, err := r.proc.Wait(ctx)
+	if err != nil {
+		r.t.Fail(Failure{
+			Message: fmt.Sprintf("your %s did not finish within %.1f s (%s)%s", r.name, d.Seconds(),
+				describeArgs(r.name, r.args), printedSoFar(r.proc.Stdout())),
+			Err: ErrTimeout,
+		})
+	}
+	return e
+}
+
+func printedSoFar(o proc.Output) string {
+	if o.Total == 0 {
+		return "; it printed nothing on stdout"
+	}
+	return "; its stdout so far:\n" + indent(o.LastLines(10), "    ")
+}
+
+// Stdout is everything the role printed on stdout; call it after Wait. Its
+// head is kept when it printed more than the output limit.
+func (r *Role) Stdout() []byte { return r.proc.Output().Bytes() }
+
+// Stderr is the end of what the role printed on stderr so far.
+func (r *Role) Stderr() string { return r.proc.Stderr().String() }
+
+// Stop stops the role now (the check's end stops it anyway).
+func (r *Role) Stop() *proc.Exit { return r.proc.Stop() }
+
+// portSet holds the ports a check reserved.
+type portSet struct {
+	mu    sync.Mutex
+	ports []*proc.Port
+}
+
+func (s *portSet) add(p *proc.Port) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ports = append(s.ports, p)
+}
+
+func (s *portSet) releaseAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.ports {
+		p.Release()
+	}
+	s.ports = nil
+}

@@ -1,0 +1,179 @@
+package grader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/socklab/socklab/harness/proc"
+)
+
+// Runner grades one submission against one suite.
+type Runner struct {
+	Suite      *Suite
+	Submission Submission
+	Seed       uint64         // replays a run exactly; printed in every report
+	Run        *regexp.Regexp // only checks whose ID matches; nil: all
+	Hidden     bool           // run hidden checks too
+	Parallel   int            // checks at once (default: 2 per CPU, at most 8)
+	NoBuild    bool           // skip `make build` (the caller built it)
+
+	// OnResult, if set, is called with each result as soon as it and every
+	// check before it in rubric order are done, so a live report stays in
+	// rubric order while checks run in parallel.
+	OnResult func(Result)
+}
+
+// ErrNoChecks: the selection matched no check.
+var ErrNoChecks = errors.New("grader: no check matches")
+
+// stuckGrace is how long past its time limit a check's function may take
+// to return before the grader calls the check broken.
+const stuckGrace = 5 * time.Second
+
+// Grade builds the submission, runs the selected checks, and returns the
+// report. Its error means grading could not run at all.
+func (r *Runner) Grade(ctx context.Context) (*Report, error) {
+	checks := r.Suite.Select(r.Run, r.Hidden)
+	if len(checks) == 0 {
+		return nil, fmt.Errorf("%w %q in %s", ErrNoChecks, r.Run, r.Suite.ID)
+	}
+	if fi, err := os.Stat(r.Submission.Dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("grader: submission %s is not a directory", r.Submission.Dir)
+	}
+	rep := &Report{
+		Suite:      r.Suite,
+		Submission: r.Submission.Dir,
+		Seed:       r.Seed,
+		Hidden:     r.Hidden,
+		Started:    time.Now(),
+		Results:    make([]Result, len(checks)),
+	}
+	if r.Run != nil {
+		rep.Run = r.Run.String()
+	}
+	if !r.NoBuild {
+		rep.Build = proc.Build(ctx, r.Submission.Dir, proc.DefaultBuildTimeout)
+	}
+
+	results := make([]chan Result, len(checks))
+	for i := range results {
+		results[i] = make(chan Result, 1)
+	}
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range r.parallel() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				if rep.Build.Err != nil {
+					results[i] <- buildFailed(checks[i], rep.Build)
+					continue
+				}
+				results[i] <- r.runCheck(ctx, checks[i])
+			}
+		}()
+	}
+	go func() {
+		for i := range checks {
+			work <- i
+		}
+		close(work)
+	}()
+	for i := range checks {
+		rep.Results[i] = <-results[i]
+		if r.OnResult != nil {
+			r.OnResult(rep.Results[i])
+		}
+	}
+	wg.Wait()
+	rep.Elapsed = time.Since(rep.Started)
+	return rep, nil
+}
+
+func (r *Runner) parallel() int {
+	if r.Parallel > 0 {
+		return r.Parallel
+	}
+	return min(8, 2*runtime.NumCPU())
+}
+
+// runCheck runs one check in its own goroutine, with its own processes,
+// ports, transcript and random stream, and judges it.
+func (r *Runner) runCheck(parent context.Context, c *Check) Result {
+	ctx, cancel := context.WithTimeout(parent, c.timeLimit())
+	defer cancel()
+	t := newT(ctx, r.Suite, c, r.Submission, r.Seed)
+	start := time.Now()
+
+	var panicked any
+	var stack []byte
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			// t.Fail and friends end the goroutine with runtime.Goexit,
+			// which recover does not see; a real panic is a grader bug.
+			if p := recover(); p != nil {
+				panicked, stack = p, debug.Stack()
+			}
+		}()
+		c.Run(t)
+	}()
+	stuck := time.NewTimer(c.timeLimit() + stuckGrace)
+	defer stuck.Stop()
+	select {
+	case <-done:
+	case <-stuck.C:
+		t.mu.Lock()
+		if t.failure == nil && t.gerr == nil {
+			t.gerr = fmt.Errorf("the check did not stop %s after its time limit of %s", stuckGrace, c.timeLimit())
+		}
+		t.mu.Unlock()
+	}
+	cancel()
+	t.finish()
+
+	res := Result{Check: c, Elapsed: time.Since(start)}
+	t.mu.Lock()
+	failure, gerr := t.failure, t.gerr
+	t.mu.Unlock()
+	switch {
+	case panicked != nil:
+		res.Status = Error
+		res.Err = fmt.Sprintf("the check panicked: %v\n%s", panicked, stack)
+	case gerr != nil:
+		res.Status = Error
+		res.Err = gerr.Error()
+	case failure != nil:
+		res.Status = Fail
+		res.Failure = failure
+	default:
+		res.Status = Pass
+		res.Score = c.Points
+	}
+	if res.Status != Pass {
+		res.Notes = t.roleNotes()
+		res.Transcript = t.trace.Events()
+	}
+	return res
+}
+
+func buildFailed(c *Check, b proc.BuildResult) Result {
+	return Result{
+		Check:  c,
+		Status: Fail,
+		Failure: &Failure{
+			Message: fmt.Sprintf("%v, so this check could not run; the build's last output:\n%s",
+				b.Err, indent(b.Output.LastLines(15), "    ")),
+			Err: proc.ErrBuild,
+		},
+	}
+}

@@ -1,0 +1,201 @@
+package udpecho
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+
+	"github.com/socklab/socklab/grader"
+)
+
+// The server checks. Each starts a fresh server, sends it datagrams
+// straight from grader sockets on loopback (where UDP loses nothing), and
+// compares every reply with the handout's rule.
+
+var serverChecks = []*grader.Check{
+	{
+		ID: "udp-echo/server/letters", Name: "Letters are uppercased", Points: 2,
+		Requirement: `"The server answers each datagram with one datagram of the same length, in which each ASCII letter a-z is replaced by A-Z." (handout §2)`,
+		Handout:     secServer,
+		Run:         letters,
+	},
+	{
+		ID: "udp-echo/server/other-bytes", Name: "Every other byte is unchanged", Points: 2,
+		Requirement: `"Every other byte (digits, punctuation, bytes of 0x80 and above, NUL) is sent back unchanged: the server works on bytes, not on text." (handout §2)`,
+		Handout:     secServer,
+		Run:         otherBytes,
+	},
+	{
+		ID: "udp-echo/server/empty", Name: "An empty datagram gets an empty reply", Points: 1,
+		Requirement: `"A datagram may be empty; its reply is an empty datagram." (handout §2)`,
+		Handout:     secServer,
+		Run:         empty,
+	},
+	{
+		ID: "udp-echo/server/max-size", Name: "A 4096-byte datagram is answered whole", Points: 2,
+		Requirement: `"Datagrams of up to 4096 bytes must be answered whole." (handout §2)`,
+		Handout:     secServer,
+		Run:         maxSize,
+	},
+	{
+		ID: "udp-echo/server/one-reply-each", Name: "A burst of datagrams gets exactly one reply each", Points: 2,
+		Requirement: `"The server answers each datagram with one datagram" (handout §2): no datagram unanswered, none answered twice.`,
+		Handout:     secServer,
+		Run:         oneReplyEach,
+	},
+	{
+		ID: "udp-echo/server/interleaved-clients", Name: "Each client gets its own replies", Points: 2,
+		Requirement: `"The reply goes to the address and port the datagram came from, so that many clients can use the server at once." (handout §2)`,
+		Handout:     secServer,
+		Run:         interleavedClients,
+	},
+	{
+		ID: "udp-echo/server/survives-garbage", Name: "Odd datagrams do not stop the server", Points: 2,
+		Requirement: `"No datagram may stop the server: a longer one may be cut to 4096 bytes, but the server keeps answering." (handout §2)`,
+		Handout:     secServer,
+		Run:         survivesGarbage,
+	},
+}
+
+// upper is the handout's rule, written out.
+func upper(p []byte) []byte {
+	out := make([]byte, len(p))
+	for i, c := range p {
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// echoOnce sends one datagram and checks its one reply.
+func echoOnce(t *grader.T, c *grader.UDPConn, what string, msg []byte) {
+	c.Send(msg)
+	t.ExpectBytes(fmt.Sprintf("the reply to %s", what), upper(msg), c.Recv())
+}
+
+func letters(t *grader.T) {
+	srv := t.StartServer("server", "udp")
+	c := t.DialUDP(srv)
+	echoOnce(t, c, "a datagram of text", []byte("Hello, World! socket programming 101"))
+	echoOnce(t, c, "a second datagram", []byte("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+}
+
+func otherBytes(t *grader.T) {
+	srv := t.StartServer("server", "udp")
+	c := t.DialUDP(srv)
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	echoOnce(t, c, "a datagram holding every byte value 0x00-0xff", all)
+	// UTF-8 is where "uppercase the string" goes wrong: é must stay é.
+	echoOnce(t, c, "a datagram of UTF-8 text", []byte("héllo wörld, ça va? ß"))
+}
+
+func empty(t *grader.T) {
+	srv := t.StartServer("server", "udp")
+	c := t.DialUDP(srv)
+	echoOnce(t, c, "an empty datagram", nil)
+	// The empty reply must be the reply to the empty datagram, not a late
+	// one: the next datagram's reply comes next.
+	echoOnce(t, c, "the datagram after it", []byte("next"))
+}
+
+func maxSize(t *grader.T) {
+	srv := t.StartServer("server", "udp")
+	c := t.DialUDP(srv)
+	msg := make([]byte, maxDatagram)
+	for i := range msg {
+		msg[i] = byte(t.Rand().IntN(256))
+	}
+	copy(msg, "the textbook's recvfrom(2048) cuts this short: ")
+	echoOnce(t, c, "a 4096-byte datagram", msg)
+}
+
+func oneReplyEach(t *grader.T) {
+	srv := t.StartServer("server", "udp")
+	c := t.DialUDP(srv)
+	var want [][]byte
+	for i := range 20 {
+		msg := []byte(fmt.Sprintf("burst datagram %02d of 20", i+1))
+		want = append(want, upper(msg))
+		c.Send(msg)
+	}
+	// A last datagram marks the end: anything its reply finds still
+	// unexplained is an extra reply.
+	c.Send([]byte("end of burst"))
+	var got [][]byte
+	for {
+		d := c.Recv()
+		if string(d) == "END OF BURST" {
+			break
+		}
+		got = append(got, d)
+	}
+	// A multithreaded server may reply out of order; UDP allows that.
+	sortBytes(want)
+	sortBytes(got)
+	if !slices.EqualFunc(want, got, bytes.Equal) {
+		t.Fail(grader.Failure{
+			Message:  fmt.Sprintf("20 datagrams sent at once got %d replies before the reply to a last one", len(got)),
+			Expected: "one reply to each, in any order",
+			Actual:   fmt.Sprintf("%q", got),
+		})
+	}
+}
+
+func sortBytes(s [][]byte) { slices.SortFunc(s, bytes.Compare) }
+
+func interleavedClients(t *grader.T) {
+	srv := t.StartServer("server", "udp")
+	clients := []*grader.UDPConn{t.DialUDP(srv), t.DialUDP(srv), t.DialUDP(srv)}
+	// Send all first, then read: a server that answers the wrong address
+	// (the first client's, or a fixed port) shows at once.
+	for round := range 3 {
+		for i, c := range clients {
+			c.Send([]byte(fmt.Sprintf("client %c, datagram %d", 'a'+i, round+1)))
+		}
+	}
+	for round := range 3 {
+		for i, c := range clients {
+			want := upper([]byte(fmt.Sprintf("client %c, datagram %d", 'a'+i, round+1)))
+			d, err := c.TryRecv(grader.ReplyTimeout)
+			if err != nil {
+				t.Fail(grader.Failure{
+					Message: fmt.Sprintf("client %c (port %d) got no reply to its datagram %d within %s; replies must go to the port each datagram came from",
+						'a'+i, c.Addr().Port(), round+1, grader.ReplyTimeout),
+					Err: err,
+				})
+			}
+			t.ExpectBytes(fmt.Sprintf("the reply received by client %c", 'a'+i), want, d.Data)
+		}
+	}
+}
+
+func survivesGarbage(t *grader.T) {
+	srv := t.StartServer("server", "udp")
+	c := t.DialUDP(srv)
+	garbage := [][]byte{
+		bytes.Repeat([]byte("x"), 3*maxDatagram), // over the limit: may be cut
+		{0xff, 0xfe, 0xfd, 0x00, 0xc3},           // not UTF-8
+		nil,                                      // empty
+		[]byte("\r\n\x00\x1b[2J"),                // control bytes
+	}
+	for _, g := range garbage {
+		c.Send(g)
+	}
+	// Replies to those are allowed and not judged. The proof is that a
+	// normal datagram, sent after them, is still answered; its reply is
+	// the only one 12 bytes long.
+	msg := []byte("still there?")
+	c.Send(msg)
+	for {
+		got := c.Recv()
+		if len(got) == len(msg) {
+			t.ExpectBytes("the reply to a normal datagram after odd ones", upper(msg), got)
+			return
+		}
+	}
+}

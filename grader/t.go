@@ -1,0 +1,251 @@
+package grader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/socklab/socklab/harness/trace"
+)
+
+// ReplyTimeout is how long a check waits for a reply that a correct program
+// sends at once (a loopback round trip takes well under a millisecond). The
+// handouts quote it: it is part of the contract, not a tuning knob.
+const ReplyTimeout = 2 * time.Second
+
+// T is the state of one running check. Its methods that end the check
+// (Fatalf, Fail, the Expect family, and the waits that fail when nothing
+// comes) must be called from the check's own goroutine, as with testing.T.
+type T struct {
+	ctx   context.Context
+	check *Check
+	suite *Suite
+	sub   Submission
+	seed  uint64
+	rand  *rand.Rand
+	trace *trace.Transcript
+	ports *portSet
+
+	mu       sync.Mutex
+	roles    []*Role
+	cleanups []func()
+	failure  *Failure
+	gerr     error
+	down     chan struct{} // closed when a server role exits on its own
+	downOnce sync.Once
+}
+
+func newT(ctx context.Context, s *Suite, c *Check, sub Submission, seed uint64) *T {
+	return &T{
+		ctx:   ctx,
+		check: c,
+		suite: s,
+		sub:   sub,
+		seed:  seed,
+		rand:  rand.New(rand.NewPCG(seed, hashString(c.ID))),
+		trace: trace.New(),
+		ports: &portSet{},
+		down:  make(chan struct{}),
+	}
+}
+
+func hashString(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// Context is done when the check's time limit is reached.
+func (t *T) Context() context.Context { return t.ctx }
+
+// Rand is the check's own random stream: the same for the same seed and
+// check, whatever else runs.
+func (t *T) Rand() *rand.Rand { return t.rand }
+
+// Seed is the run's seed.
+func (t *T) Seed() uint64 { return t.seed }
+
+// ID is the check's ID; impairment streams are keyed by it.
+func (t *T) ID() string { return t.check.ID }
+
+// Transcript is the check's record of what crossed the wire.
+func (t *T) Transcript() *trace.Transcript { return t.trace }
+
+// Logf adds a note to the transcript, for the student reading a failure.
+func (t *T) Logf(format string, args ...any) { t.trace.Notef(format, args...) }
+
+// Cleanup registers f to run when the check ends, last registered first.
+func (t *T) Cleanup(f func()) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.cleanups = append(t.cleanups, f)
+}
+
+// Deadline is when the check's time limit runs out.
+func (t *T) Deadline() time.Time {
+	d, _ := t.ctx.Deadline()
+	return d
+}
+
+// Fail ends the check as failed.
+func (t *T) Fail(f Failure) {
+	t.mu.Lock()
+	if t.failure == nil && t.gerr == nil {
+		t.failure = &f
+	}
+	t.mu.Unlock()
+	runtime.Goexit()
+}
+
+// Fatalf ends the check as failed with a message.
+func (t *T) Fatalf(format string, args ...any) {
+	t.Fail(Failure{Message: fmt.Sprintf(format, args...)})
+}
+
+// GraderErrorf ends the check as errored: the grader itself broke (a port
+// it could not open, a peer that would not start). It never costs the
+// student points.
+func (t *T) GraderErrorf(format string, args ...any) {
+	t.mu.Lock()
+	if t.failure == nil && t.gerr == nil {
+		t.gerr = fmt.Errorf(format, args...)
+	}
+	t.mu.Unlock()
+	runtime.Goexit()
+}
+
+// Expect fails the check unless got equals want (by go-cmp), showing both
+// and their difference. what names the thing compared: "the reply".
+func (t *T) Expect(what string, want, got any, opts ...cmp.Option) {
+	if cmp.Equal(want, got, opts...) {
+		return
+	}
+	t.Fail(Failure{
+		Message:  what + " is wrong",
+		Expected: fmt.Sprintf("%v", want),
+		Actual:   fmt.Sprintf("%v", got),
+		Diff:     cmp.Diff(want, got, opts...),
+	})
+}
+
+// ExpectBytes is Expect for payloads: it quotes text, dumps binary in hex,
+// and diffs line by line.
+func (t *T) ExpectBytes(what string, want, got []byte) {
+	if string(want) == string(got) {
+		return
+	}
+	f := Failure{
+		Message:  fmt.Sprintf("%s is wrong (%d bytes expected, %d received)", what, len(want), len(got)),
+		Expected: Quote(want),
+		Actual:   Quote(got),
+	}
+	if i := firstDifference(want, got); i >= 0 {
+		f.Message += fmt.Sprintf("; the first difference is at byte %d", i)
+	}
+	if len(want) <= 4096 && len(got) <= 4096 {
+		f.Diff = diffBytes(want, got)
+	}
+	t.Fail(f)
+}
+
+func firstDifference(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	if len(a) != len(b) {
+		return min(len(a), len(b))
+	}
+	return -1
+}
+
+// serverDown is closed when a server role exits before the check ends it;
+// waits select on it so that a crash is reported at once, with its output,
+// instead of as a timeout.
+func (t *T) serverDown() <-chan struct{} { return t.down }
+
+// failWait ends the check after a wait that did not end well: the reason
+// is the server's exit if one died, else the timeout or the error.
+func (t *T) failWait(what string, err error) {
+	if r := t.deadServer(); r != nil {
+		t.Fail(Failure{Message: what + ": " + r.proc.Describe(), Err: ErrRoleExited})
+	}
+	if errors.Is(err, ErrTimeout) {
+		t.Fail(Failure{Message: what, Err: ErrTimeout})
+	}
+	t.Fail(Failure{Message: fmt.Sprintf("%s: %v", what, err), Err: err})
+}
+
+func (t *T) deadServer() *Role {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range t.roles {
+		if r.server && r.proc.Exit() != nil && !r.proc.Exit().Stopped {
+			return r
+		}
+	}
+	return nil
+}
+
+// timeoutCtx is the context for one wait: ReplyTimeout-like d, capped by
+// the check's own deadline.
+func (t *T) timeoutCtx(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.ctx, d)
+}
+
+// finish runs the cleanups and stops every role. It is called by the
+// runner after the check's function returned or gave up.
+func (t *T) finish() {
+	t.mu.Lock()
+	cleanups := t.cleanups
+	t.cleanups = nil
+	roles := t.roles
+	t.mu.Unlock()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	var wg sync.WaitGroup
+	for _, r := range roles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.proc.Stop()
+		}()
+	}
+	wg.Wait()
+	t.ports.releaseAll()
+}
+
+// roleNotes describes each role for a failure report: how it ended, if it
+// ended on its own, and the end of what it printed on stderr.
+func (t *T) roleNotes() []string {
+	t.mu.Lock()
+	roles := append([]*Role(nil), t.roles...)
+	t.mu.Unlock()
+	var notes []string
+	for _, r := range roles {
+		if d := r.proc.Describe(); d != "" {
+			notes = append(notes, d)
+			continue
+		}
+		if errOut := r.proc.Stderr(); errOut.Total > 0 {
+			notes = append(notes, fmt.Sprintf("your %s printed on stderr:\n%s", r.name,
+				indent(errOut.LastLines(8), "    ")))
+		}
+	}
+	return notes
+}
+
+// describeArgs renders a command line for messages.
+func describeArgs(role string, args []string) string {
+	return strings.TrimSpace("bin/" + role + " " + strings.Join(args, " "))
+}

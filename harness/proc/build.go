@@ -1,0 +1,90 @@
+package proc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// BuildResult is what `make build` did in a submission.
+type BuildResult struct {
+	Ran     bool          // false when the submission has no Makefile
+	Output  Output        // stdout and stderr, interleaved
+	Elapsed time.Duration //
+	Err     error         // nil on success; wraps ErrBuild
+}
+
+// DefaultBuildTimeout bounds `make build`.
+const DefaultBuildTimeout = 3 * time.Minute
+
+// Build runs `make build` in dir if dir has a Makefile. The build runs in its
+// own process group, which is killed when timeout passes or ctx is done.
+func Build(ctx context.Context, dir string, timeout time.Duration) BuildResult {
+	if !hasMakefile(dir) {
+		return BuildResult{}
+	}
+	if timeout <= 0 {
+		timeout = DefaultBuildTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	out := newCapture(DefaultLimits.Output, tailSize)
+	cmd := exec.CommandContext(ctx, "make", "build")
+	cmd.Dir = dir
+	cmd.Env = buildEnv()
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	// A compiler daemon left holding the output pipe must not hold the grader.
+	cmd.WaitDelay = 2 * time.Second
+
+	start := time.Now()
+	err := cmd.Run()
+	r := BuildResult{Ran: true, Output: out.output(), Elapsed: time.Since(start)}
+	if cmd.Process != nil {
+		// Whatever the build left running in its group goes too.
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	var execErr *exec.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &execErr):
+		r.Err = fmt.Errorf("%w: cannot run make: %v (install make, or build bin/ yourself and remove the Makefile)", ErrBuild, execErr.Err)
+	case ctx.Err() == context.DeadlineExceeded:
+		r.Err = fmt.Errorf("%w: `make build` did not finish within %s", ErrBuild, timeout)
+	default:
+		r.Err = fmt.Errorf("%w: `make build` failed (%v)", ErrBuild, err)
+	}
+	return r
+}
+
+func hasMakefile(dir string) bool {
+	for _, name := range []string{"GNUmakefile", "makefile", "Makefile"} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && !fi.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
+// buildEnv is the grader's environment for the student's toolchain, less
+// what an outer make (`make grade`) passed down: its job server is not ours.
+func buildEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", launchEnv:
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}

@@ -1,0 +1,180 @@
+package proc
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Readiness, read from the kernel's socket tables rather than probed: a
+// probe datagram or connection would be the first thing the student's server
+// sees, and a check must decide everything its server receives.
+
+// socket is one row of /proc/<pid>/net/{tcp,tcp6,udp,udp6}.
+type socket struct {
+	local, remote netip.AddrPort
+	state         int // TCP: 0x0A is LISTEN; UDP: 0x07 unconnected, 0x01 connected
+	inode         string
+}
+
+const tcpListen = 0x0A
+
+// WaitListening waits until the role has a socket that the grader can reach
+// at 127.0.0.1:port: listening, for network "tcp"; bound, for "udp". It
+// fails at once, with the reason, if the program exits or binds the port on
+// an address the grader cannot reach, and when ctx is done with what the
+// program did bind instead.
+func (p *Process) WaitListening(ctx context.Context, network string, port int) error {
+	pause := 500 * time.Microsecond
+	for {
+		if e := p.Exit(); e != nil {
+			return fmt.Errorf("%w: your %s %s before it opened %s port %d%s", ErrExited, p.spec.Role, e,
+				strings.ToUpper(network), port, lastOutputSuffix(p))
+		}
+		socks := readSockets(p.Pid(), network)
+		for _, s := range socks {
+			if int(s.local.Port()) != port || (network == "tcp" && s.state != tcpListen) {
+				continue
+			}
+			if reachable(s.local.Addr()) {
+				return nil
+			}
+			return fmt.Errorf("%w: your %s bound %s port %d on address %s, which the grader cannot reach at 127.0.0.1; bind all addresses (\"\" or 0.0.0.0) or 127.0.0.1",
+				ErrNotReady, p.spec.Role, strings.ToUpper(network), port, s.local.Addr())
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w: your %s did not open %s port %d (it was started with -port %d); %s%s",
+				ErrNotReady, p.spec.Role, strings.ToUpper(network), port, port, p.boundInstead(network), lastOutputSuffix(p))
+		case <-p.done:
+		case <-t.C:
+		}
+		// Polling the table is how the kernel lets us watch another
+		// process's sockets; the pause grows to keep its cost small.
+		pause = min(2*pause, 20*time.Millisecond)
+	}
+}
+
+func lastOutputSuffix(p *Process) string {
+	if last := lastOutput(p.Stderr(), p.Stdout()); last != "" {
+		return "; its last output:\n" + last
+	}
+	return "; it printed nothing"
+}
+
+// boundInstead describes the sockets the role's processes do have, so that
+// "never got ready" comes with a hint: the wrong port, the wrong protocol,
+// or no socket at all.
+func (p *Process) boundInstead(network string) string {
+	inodes := map[string]bool{}
+	for _, pid := range members(p.Pid(), "", p.cg) {
+		fds, _ := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "fd"))
+		for _, fd := range fds {
+			link, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "fd", fd.Name()))
+			if inode, ok := strings.CutPrefix(link, "socket:["); ok {
+				inodes[strings.TrimSuffix(inode, "]")] = true
+			}
+		}
+	}
+	var seen []string
+	for _, nw := range []string{"tcp", "udp"} {
+		for _, s := range readSockets(p.Pid(), nw) {
+			if !inodes[s.inode] {
+				continue
+			}
+			what := "bound"
+			if nw == "tcp" {
+				if s.state != tcpListen {
+					continue
+				}
+				what = "listening"
+			}
+			seen = append(seen, fmt.Sprintf("%s port %d (%s on %s)", strings.ToUpper(nw), s.local.Port(), what, s.local.Addr()))
+		}
+	}
+	slices.Sort(seen)
+	seen = slices.Compact(seen)
+	if len(seen) == 0 {
+		return fmt.Sprintf("it has no %s socket open; does it read the -port flag and bind?", strings.ToUpper(network))
+	}
+	return "it has " + strings.Join(seen, ", ") + " instead; does it read the -port flag?"
+}
+
+// reachable says whether a socket bound to addr receives what the grader
+// sends to 127.0.0.1.
+func reachable(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	return addr.IsUnspecified() || addr == netip.AddrFrom4([4]byte{127, 0, 0, 1})
+}
+
+// readSockets reads the role's socket tables (its own network namespace's,
+// through /proc/<pid>; the machine's if it is gone).
+func readSockets(pid int, network string) []socket {
+	base := filepath.Join("/proc", strconv.Itoa(pid), "net")
+	if _, err := os.Stat(base); err != nil {
+		base = "/proc/net"
+	}
+	var out []socket
+	for _, file := range []string{network, network + "6"} {
+		out = append(out, parseSocketTable(filepath.Join(base, file))...)
+	}
+	return out
+}
+
+func parseSocketTable(path string) []socket {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []socket
+	sc := bufio.NewScanner(f)
+	sc.Scan() // the header
+	for sc.Scan() {
+		// "sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ..."
+		f := strings.Fields(sc.Text())
+		if len(f) < 10 {
+			continue
+		}
+		local, err1 := parseHexAddr(f[1])
+		remote, err2 := parseHexAddr(f[2])
+		state, err3 := strconv.ParseInt(f[3], 16, 32)
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		out = append(out, socket{local: local, remote: remote, state: int(state), inode: f[9]})
+	}
+	return out
+}
+
+// parseHexAddr parses the kernel's "0100007F:1F90": the address as 32-bit
+// words in host byte order (little-endian here), the port in big-endian hex.
+func parseHexAddr(s string) (netip.AddrPort, error) {
+	host, port, ok := strings.Cut(s, ":")
+	if !ok {
+		return netip.AddrPort{}, fmt.Errorf("no port in %q", s)
+	}
+	raw, err := hex.DecodeString(host)
+	if err != nil || (len(raw) != 4 && len(raw) != 16) {
+		return netip.AddrPort{}, fmt.Errorf("bad address %q", s)
+	}
+	for i := 0; i < len(raw); i += 4 {
+		raw[i], raw[i+1], raw[i+2], raw[i+3] = raw[i+3], raw[i+2], raw[i+1], raw[i]
+	}
+	n, err := strconv.ParseUint(port, 16, 16)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("bad port %q", s)
+	}
+	addr, _ := netip.AddrFromSlice(raw)
+	return netip.AddrPortFrom(addr, uint16(n)), nil
+}
