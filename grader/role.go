@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +30,9 @@ func (s Submission) program(role string) (path string, pre []string) {
 		// sh appends the grader's flags to the student's command line.
 		return "/bin/sh", []string{"-c", cmd + ` "$@"`, role}
 	}
-	return filepath.Join(s.Dir, "bin", role), nil
+	// Relative: proc takes it relative to Dir, where the role runs, so
+	// that a relative Dir is not joined twice.
+	return filepath.Join("bin", role), nil
 }
 
 // StartupTimeout bounds how long a server may take to open its port. An
@@ -75,13 +78,28 @@ func (t *T) StartWith(role string, o StartOptions) *Role {
 	}
 	p, err := proc.Start(spec)
 	if errors.Is(err, proc.ErrNoProgram) {
-		t.Fail(Failure{Message: strings.TrimPrefix(err.Error(), proc.ErrNoProgram.Error()+": "), Err: err})
+		msg := strings.TrimPrefix(err.Error(), proc.ErrNoProgram.Error()+": ")
+		// The student knows the program as bin/server, not by the
+		// grader's absolute path to their directory.
+		if !filepath.IsAbs(path) {
+			if dir, aerr := filepath.Abs(t.sub.Dir); aerr == nil {
+				msg = strings.ReplaceAll(msg, filepath.Join(dir, path), path)
+			}
+		}
+		t.Fail(Failure{Message: msg, Err: err})
 	}
 	if err != nil {
 		t.GraderErrorf("starting your %s: %v", role, err)
 	}
 	r := &Role{t: t, name: role, args: o.Args, proc: p}
 	t.mu.Lock()
+	if t.finished {
+		// The check was given up for stuck and has gone on: nothing may
+		// outlive it.
+		t.mu.Unlock()
+		p.Stop()
+		runtime.Goexit()
+	}
 	t.roles = append(t.roles, r)
 	t.mu.Unlock()
 	t.Logf("started %s (pid %d)", describeArgs(role, o.Args), p.Pid())
@@ -131,6 +149,13 @@ func (t *T) Port() int {
 	if err != nil {
 		t.GraderErrorf("%v", err)
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.finished {
+		// A check given up for stuck has gone on: it keeps no port.
+		p.Release()
+		runtime.Goexit()
+	}
 	t.ports.add(p)
 	return p.N
 }
@@ -169,8 +194,15 @@ func printedSoFar(o proc.Output) string {
 // head is kept when it printed more than the output limit.
 func (r *Role) Stdout() []byte { return r.proc.Output().Bytes() }
 
-// Stderr is the end of what the role printed on stderr so far.
-func (r *Role) Stderr() string { return r.proc.Stderr().String() }
+// Stderr is the end of what the role printed on stderr: so far while it
+// runs, and all of it once it has exited (after Wait, say).
+func (r *Role) Stderr() string {
+	if r.proc.Exit() != nil {
+		// Exited is not yet read to the end: wait until both streams are.
+		r.proc.Output()
+	}
+	return r.proc.Stderr().String()
+}
 
 // Stop stops the role now (the check's end stops it anyway).
 func (r *Role) Stop() *proc.Exit { return r.proc.Stop() }

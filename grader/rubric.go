@@ -22,10 +22,15 @@ func Rubric(s *Suite, hidden bool) string {
 		if c.Visibility == Hidden {
 			name += " (hidden)"
 		}
-		fmt.Fprintf(&b, "| `%s` | %d | %s | %s |\n", c.ID, c.Points, name, c.Handout)
+		fmt.Fprintf(&b, "| `%s` | %d | %s | %s |\n", c.ID, c.Points, cell(name), cell(c.Handout))
 	}
 	fmt.Fprintf(&b, "| **Total** | **%d** | %d checks | |\n", Points(checks), len(checks))
 	return b.String()
+}
+
+// cell makes s safe in a markdown table cell: a '|' would end the cell.
+func cell(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
 }
 
 // The markers around the rubric in a handout.

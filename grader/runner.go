@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,7 +21,7 @@ type Runner struct {
 	Seed       uint64         // replays a run exactly; printed in every report
 	Run        *regexp.Regexp // only checks whose ID matches; nil: all
 	Hidden     bool           // run hidden checks too
-	Parallel   int            // checks at once (default: 2 per CPU, at most 8)
+	Parallel   int            // checks at once (default DefaultParallel)
 	NoBuild    bool           // skip `make build` (the caller built it)
 
 	// OnResult, if set, is called with each result as soon as it and every
@@ -34,8 +34,9 @@ type Runner struct {
 var ErrNoChecks = errors.New("grader: no check matches")
 
 // stuckGrace is how long past its time limit a check's function may take
-// to return before the grader calls the check broken.
-const stuckGrace = 5 * time.Second
+// to return before the grader calls the check broken. A variable only so
+// that the engine's own tests need not wait that long.
+var stuckGrace = 5 * time.Second
 
 // Grade builds the submission, runs the selected checks, and returns the
 // report. Its error means grading could not run at all.
@@ -73,11 +74,14 @@ func (r *Runner) Grade(ctx context.Context) (*Report, error) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				if rep.Build.Err != nil {
+				switch {
+				case ctx.Err() != nil:
+					results[i] <- interrupted(checks[i], "before this check ran")
+				case rep.Build.Err != nil:
 					results[i] <- buildFailed(checks[i], rep.Build)
-					continue
+				default:
+					results[i] <- r.runCheck(ctx, checks[i])
 				}
-				results[i] <- r.runCheck(ctx, checks[i])
 			}
 		}()
 	}
@@ -102,8 +106,14 @@ func (r *Runner) parallel() int {
 	if r.Parallel > 0 {
 		return r.Parallel
 	}
-	return min(8, 2*runtime.NumCPU())
+	return DefaultParallel
 }
+
+// DefaultParallel is how many checks run at once. Checks spend most of
+// their time waiting (for a client's timeout, for a reply), not computing,
+// so more run at once than there are CPUs; their results do not depend on
+// how many share the machine.
+const DefaultParallel = 8
 
 // runCheck runs one check in its own goroutine, with its own processes,
 // ports, transcript and random stream, and judges it.
@@ -113,24 +123,30 @@ func (r *Runner) runCheck(parent context.Context, c *Check) Result {
 	t := newT(ctx, r.Suite, c, r.Submission, r.Seed)
 	start := time.Now()
 
-	var panicked any
-	var stack []byte
-	done := make(chan struct{})
+	// The check's goroutine hands back how it ended. The channel has room
+	// for it, so that a check given up for stuck can still end later.
+	type ending struct {
+		panicked any
+		stack    []byte
+	}
+	done := make(chan ending, 1)
 	go func() {
-		defer close(done)
+		var e ending
+		defer func() { done <- e }()
 		defer func() {
 			// t.Fail and friends end the goroutine with runtime.Goexit,
 			// which recover does not see; a real panic is a grader bug.
 			if p := recover(); p != nil {
-				panicked, stack = p, debug.Stack()
+				e.panicked, e.stack = p, debug.Stack()
 			}
 		}()
 		c.Run(t)
 	}()
 	stuck := time.NewTimer(c.timeLimit() + stuckGrace)
 	defer stuck.Stop()
+	var end ending
 	select {
-	case <-done:
+	case end = <-done:
 	case <-stuck.C:
 		t.mu.Lock()
 		if t.failure == nil && t.gerr == nil {
@@ -146,9 +162,9 @@ func (r *Runner) runCheck(parent context.Context, c *Check) Result {
 	failure, gerr := t.failure, t.gerr
 	t.mu.Unlock()
 	switch {
-	case panicked != nil:
+	case end.panicked != nil:
 		res.Status = Error
-		res.Err = fmt.Sprintf("the check panicked: %v\n%s", panicked, stack)
+		res.Err = fmt.Sprintf("the check panicked: %v\n%s", end.panicked, end.stack)
 	case gerr != nil:
 		res.Status = Error
 		res.Err = gerr.Error()
@@ -159,6 +175,12 @@ func (r *Runner) runCheck(parent context.Context, c *Check) Result {
 		res.Status = Pass
 		res.Score = c.Points
 	}
+	if res.Status == Fail && parent.Err() != nil {
+		// The check's waits were cut short by the interruption, not by
+		// the submission.
+		res = interrupted(c, "while this check ran")
+		res.Elapsed = time.Since(start)
+	}
 	if res.Status != Pass {
 		res.Notes = t.roleNotes()
 		res.Transcript = t.trace.Events()
@@ -166,14 +188,27 @@ func (r *Runner) runCheck(parent context.Context, c *Check) Result {
 	return res
 }
 
+// interrupted is the result of a check that grading was stopped before or
+// during: the grader's doing, so it counts neither for nor against.
+func interrupted(c *Check, when string) Result {
+	return Result{Check: c, Status: Error, Err: "grading was interrupted " + when}
+}
+
 func buildFailed(c *Check, b proc.BuildResult) Result {
 	return Result{
 		Check:  c,
 		Status: Fail,
 		Failure: &Failure{
-			Message: fmt.Sprintf("%v, so this check could not run; the build's last output:\n%s",
-				b.Err, indent(b.Output.LastLines(15), "    ")),
+			Message: fmt.Sprintf("%s, so this check could not run; %s",
+				strings.TrimPrefix(b.Err.Error(), proc.ErrBuild.Error()+": "), lastBuildOutput(b)),
 			Err: proc.ErrBuild,
 		},
 	}
+}
+
+func lastBuildOutput(b proc.BuildResult) string {
+	if b.Output.Total == 0 {
+		return "it printed nothing"
+	}
+	return "the build's last output:\n" + indent(b.Output.LastLines(15), "    ")
 }

@@ -111,10 +111,14 @@ func (s *Suite) Validate() error {
 	var errs []string
 	seen := map[string]bool{}
 	for i, c := range s.Checks {
+		if c == nil {
+			errs = append(errs, fmt.Sprintf("check %d: nil", i+1))
+			continue
+		}
 		where := fmt.Sprintf("check %d (%s)", i+1, c.ID)
 		switch {
-		case !strings.HasPrefix(c.ID, s.ID+"/") || strings.Count(c.ID, "/") != 2:
-			errs = append(errs, where+": ID must be "+s.ID+"/<topic>/<name>")
+		case !validID(s.ID, c.ID):
+			errs = append(errs, where+": ID must be "+s.ID+"/<topic>/<name>, in lowercase letters, digits, '-', '_' and '.'")
 		case seen[c.ID]:
 			errs = append(errs, where+": duplicate ID")
 		}
@@ -122,11 +126,39 @@ func (s *Suite) Validate() error {
 		if c.Name == "" || c.Points <= 0 || c.Requirement == "" || c.Handout == "" || c.Run == nil {
 			errs = append(errs, where+": needs a Name, Points > 0, a Requirement, a Handout section and Run")
 		}
+		if c.TimeLimit < 0 {
+			errs = append(errs, where+": TimeLimit must not be negative")
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("grader: suite %s:\n  %s", s.ID, strings.Join(errs, "\n  "))
 	}
 	return nil
+}
+
+// validID says whether id is suite/<topic>/<name> with both parts
+// non-empty and made of characters that need no quoting in a shell or a
+// -run regular expression, so that the replay line in a report works.
+func validID(suite, id string) bool {
+	rest, ok := strings.CutPrefix(id, suite+"/")
+	if !ok {
+		return false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 2 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" {
+			return false
+		}
+		for _, r := range p {
+			if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_' || r == '.') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 var registry struct {

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,7 @@ type T struct {
 	ports *portSet
 
 	mu       sync.Mutex
+	finished bool // finish ran: what a late check starts is undone at once
 	roles    []*Role
 	cleanups []func()
 	failure  *Failure
@@ -85,6 +87,13 @@ func (t *T) Logf(format string, args ...any) { t.trace.Notef(format, args...) }
 // Cleanup registers f to run when the check ends, last registered first.
 func (t *T) Cleanup(f func()) {
 	t.mu.Lock()
+	if t.finished {
+		// A check given up for stuck goes on after the end: what it
+		// opens is closed at once.
+		t.mu.Unlock()
+		f()
+		return
+	}
 	defer t.mu.Unlock()
 	t.cleanups = append(t.cleanups, f)
 }
@@ -130,10 +139,22 @@ func (t *T) Expect(what string, want, got any, opts ...cmp.Option) {
 	}
 	t.Fail(Failure{
 		Message:  what + " is wrong",
-		Expected: fmt.Sprintf("%v", want),
-		Actual:   fmt.Sprintf("%v", got),
+		Expected: render(want),
+		Actual:   render(got),
 		Diff:     cmp.Diff(want, got, opts...),
 	})
+}
+
+// render shows a value in a failure: strings quoted, so that an empty one
+// or a trailing space shows; bytes as Quote shows them; the rest with %v.
+func render(v any) string {
+	switch v := v.(type) {
+	case string:
+		return strconv.Quote(v)
+	case []byte:
+		return Quote(v)
+	}
+	return fmt.Sprintf("%v", v)
 }
 
 // ExpectBytes is Expect for payloads: it quotes text, dumps binary in hex,
@@ -143,7 +164,7 @@ func (t *T) ExpectBytes(what string, want, got []byte) {
 		return
 	}
 	f := Failure{
-		Message:  fmt.Sprintf("%s is wrong (%d bytes expected, %d received)", what, len(want), len(got)),
+		Message:  fmt.Sprintf("%s is wrong (%s expected, %d received)", what, byteCount(len(want)), len(got)),
 		Expected: Quote(want),
 		Actual:   Quote(got),
 	}
@@ -154,6 +175,13 @@ func (t *T) ExpectBytes(what string, want, got []byte) {
 		f.Diff = diffBytes(want, got)
 	}
 	t.Fail(f)
+}
+
+func byteCount(n int) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func firstDifference(a, b []byte) int {
@@ -206,6 +234,7 @@ func (t *T) timeoutCtx(d time.Duration) (context.Context, context.CancelFunc) {
 // runner after the check's function returned or gave up.
 func (t *T) finish() {
 	t.mu.Lock()
+	t.finished = true
 	cleanups := t.cleanups
 	t.cleanups = nil
 	roles := t.roles

@@ -173,6 +173,13 @@ func (c *TCPConn) fill() bool {
 		deadline = d
 	}
 	c.c.SetReadDeadline(deadline)
+	// The watcher in wrapTCP cuts reads short when a server dies; if it
+	// fired before the line above, this read must be cut short too.
+	select {
+	case <-c.t.serverDown():
+		c.c.SetReadDeadline(time.Now())
+	default:
+	}
 	chunk := make([]byte, 64<<10)
 	n, err := c.c.Read(chunk)
 	if n > 0 {

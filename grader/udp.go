@@ -45,24 +45,31 @@ func (t *T) DialUDP(r *Role) *UDPConn {
 // DialUDPAddr opens a grader socket that sends to addr, named peerName in
 // the transcript.
 func (t *T) DialUDPAddr(addr netip.AddrPort, peerName string) *UDPConn {
-	c := t.ListenUDP("grader")
-	c.peer, c.peerName = addr, peerName
-	return c
+	return t.listenUDP("grader", addr, peerName)
 }
 
 // ListenUDP opens a grader socket on 127.0.0.1 and a kernel-chosen port,
 // named name in the transcript: a peer for a student's client.
 func (t *T) ListenUDP(name string) *UDPConn {
+	return t.listenUDP(name, netip.AddrPort{}, "")
+}
+
+// listenUDP opens the socket with its peer already set: the reader
+// goroutine reads peer and peerName to name senders, so they must not
+// change once it runs.
+func (t *T) listenUDP(name string, peer netip.AddrPort, peerName string) *UDPConn {
 	pc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.GraderErrorf("opening a UDP socket: %v", err)
 	}
 	c := &UDPConn{
-		t:     t,
-		c:     pc,
-		local: pc.LocalAddr().(*net.UDPAddr).AddrPort(),
-		name:  name,
-		in:    make(chan Datagram, udpQueue),
+		t:        t,
+		c:        pc,
+		local:    pc.LocalAddr().(*net.UDPAddr).AddrPort(),
+		name:     name,
+		peer:     peer,
+		peerName: peerName,
+		in:       make(chan Datagram, udpQueue),
 	}
 	go c.read()
 	t.Cleanup(func() { pc.Close() })
@@ -119,7 +126,12 @@ func (c *UDPConn) SendTo(p []byte, addr netip.AddrPort) {
 func (c *UDPConn) Recv() []byte {
 	d, err := c.TryRecv(ReplyTimeout)
 	if err != nil {
-		c.t.failWait(fmt.Sprintf("no reply from %s within %s", c.peerName, ReplyTimeout), err)
+		what := fmt.Sprintf("no reply from %s within %s", c.peerName, ReplyTimeout)
+		if c.peerName == "" {
+			// A ListenUDP socket: it waits for whoever sends first.
+			what = fmt.Sprintf("no datagram reached %s within %s", c.name, ReplyTimeout)
+		}
+		c.t.failWait(what, err)
 	}
 	return d.Data
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/socklab/socklab/grader"
 )
@@ -12,13 +13,14 @@ import (
 // Gradescope is the results.json that Gradescope's autograder reads
 // (https://gradescope-autograders.readthedocs.io, "Output format").
 type Gradescope struct {
-	Score         int              `json:"score"`
-	MaxScore      int              `json:"max_score"` // not read by Gradescope; for other tools
-	ExecutionTime float64          `json:"execution_time"`
-	Output        string           `json:"output"`
-	OutputFormat  string           `json:"output_format"`
-	Visibility    string           `json:"visibility"`
-	Tests         []GradescopeTest `json:"tests"`
+	Score            int              `json:"score"`
+	MaxScore         int              `json:"max_score"` // not read by Gradescope; for other tools
+	ExecutionTime    float64          `json:"execution_time"`
+	Output           string           `json:"output"`
+	OutputFormat     string           `json:"output_format"`      // of Output: "text", shown as is
+	TestOutputFormat string           `json:"test_output_format"` // of each test's Output: "text", so transcripts line up
+	Visibility       string           `json:"visibility"`
+	Tests            []GradescopeTest `json:"tests"`
 }
 
 // GradescopeTest is one check in results.json.
@@ -28,7 +30,7 @@ type GradescopeTest struct {
 	Score      int    `json:"score"`
 	MaxScore   int    `json:"max_score"`
 	Status     string `json:"status"` // "passed" or "failed"
-	Output     string `json:"output,omitempty"`
+	Output     string `json:"output"` // why it failed; for a pass, what it checked
 	Visibility string `json:"visibility"`
 }
 
@@ -39,17 +41,25 @@ var HiddenVisibility = "after_due_date"
 // NewGradescope converts a report.
 func NewGradescope(rep *grader.Report, command string) *Gradescope {
 	score, max := rep.Score()
+	hidden := ""
+	if rep.Hidden {
+		hidden = " -hidden"
+	}
 	g := &Gradescope{
-		Score:         score,
-		MaxScore:      max,
-		ExecutionTime: rep.Elapsed.Seconds(),
-		OutputFormat:  "text",
-		Visibility:    "visible",
-		Output: fmt.Sprintf("%s graded with seed %d. To replay a check: %s -seed %d -run 'CHECK' %s .",
-			rep.Suite.ID, rep.Seed, orDefault(command), rep.Seed, rep.Suite.ID),
+		Score:            score,
+		MaxScore:         max,
+		ExecutionTime:    rep.Elapsed.Round(time.Millisecond).Seconds(),
+		OutputFormat:     "text",
+		TestOutputFormat: "text",
+		Visibility:       "visible",
+		Output: fmt.Sprintf("%s graded with seed %d. To replay a check: %s -seed %d%s -run 'CHECK' %s .",
+			rep.Suite.ID, rep.Seed, orDefault(command), rep.Seed, hidden, rep.Suite.ID),
 	}
 	if rep.Build.Err != nil {
-		g.Output += fmt.Sprintf("\n\nThe build failed: %v. Its output:\n%s", rep.Build.Err, rep.Build.Output.String())
+		g.Output += "\n\n" + buildFailure(rep.Build)
+	}
+	if n := rep.Errors(); n > 0 {
+		g.Output += "\n\n" + errorsNote(n)
 	}
 	for i, r := range rep.Results {
 		gt := GradescopeTest{
@@ -63,7 +73,9 @@ func NewGradescope(rep *grader.Report, command string) *Gradescope {
 		if r.Check.Visibility == grader.Hidden {
 			gt.Visibility = HiddenVisibility
 		}
-		if r.Status != grader.Pass {
+		if r.Status == grader.Pass {
+			gt.Output = wrap("requirement: "+r.Check.Requirement, width, "  ")
+		} else {
 			gt.Status = "failed"
 			var b bytes.Buffer
 			(&Text{W: &b, Command: command}).detail(rep, r)
@@ -81,6 +93,7 @@ func NewGradescope(rep *grader.Report, command string) *Gradescope {
 func WriteJSON(w io.Writer, rep *grader.Report, command string) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // "<seq>" reads better than "\u003cseq\u003e"
 	return enc.Encode(NewGradescope(rep, command))
 }
 

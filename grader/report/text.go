@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/socklab/socklab/grader"
+	"github.com/socklab/socklab/harness/proc"
 	"github.com/socklab/socklab/harness/trace"
 )
 
@@ -21,7 +23,11 @@ type Text struct {
 
 // Header is printed before the first check runs.
 func (t *Text) Header(s *grader.Suite, dir string, seed uint64) {
-	fmt.Fprintf(t.W, "grading %s (%s) in %s, seed %d\n\n", s.ID, s.Title, dir, seed)
+	title := ""
+	if s.Title != "" {
+		title = " (" + s.Title + ")"
+	}
+	fmt.Fprintf(t.W, "grading %s%s in %s, seed %d\n\n", s.ID, title, dir, seed)
 }
 
 // Line is printed as each check finishes.
@@ -36,7 +42,7 @@ func (t *Text) Line(r grader.Result) {
 func (t *Text) Summary(rep *grader.Report) {
 	w := t.W
 	if rep.Build.Err != nil {
-		fmt.Fprintf(w, "\nThe build failed: %v. Its output:\n%s\n", rep.Build.Err, indent(rep.Build.Output.String(), "    "))
+		fmt.Fprintf(w, "\n%s\n", buildFailure(rep.Build))
 	}
 	for _, r := range rep.Failed() {
 		if rep.Build.Err != nil && r.Status == grader.Fail {
@@ -50,25 +56,49 @@ func (t *Text) Summary(rep *grader.Report) {
 	if max > 0 {
 		fmt.Fprintf(w, " (%.0f%%)", 100*float64(score)/float64(max))
 	}
-	fmt.Fprintf(w, " on %d checks in %.1f s, seed %d\n", len(rep.Results), rep.Elapsed.Seconds(), rep.Seed)
+	fmt.Fprintf(w, " on %s in %.1f s, seed %d\n", plural(len(rep.Results), "check"), rep.Elapsed.Seconds(), rep.Seed)
 	if n := rep.Errors(); n > 0 {
-		fmt.Fprintf(w, "%d check(s) could not be graded because the grader itself failed; they count neither for nor against you. Run again, and tell your TA if it persists.\n", n)
+		fmt.Fprintln(w, wrap(errorsNote(n)+" Run again, and tell your TA if it persists.", width, ""))
 	}
+}
+
+// errorsNote says that n checks errored, and what that means for the score.
+func errorsNote(n int) string {
+	return plural(n, "check") + " could not be graded because the grader itself failed, which counts neither for nor against you."
+}
+
+// plural is "1 check", "2 checks".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // Detail renders one result that did not pass.
 func (t *Text) detail(rep *grader.Report, r grader.Result) {
 	w := t.W
 	if r.Status == grader.Error {
-		fmt.Fprintf(w, "The grader failed while running this check (not your fault):\n%s\n", indent(r.Err, "    "))
+		why := r.Err
+		if why == "" {
+			why = "(it gave no reason)"
+		}
+		fmt.Fprintf(w, "The grader failed while running this check (not your fault):\n%s\n", indent(why, "    "))
 	}
 	if r.Failure != nil {
-		fmt.Fprintln(w, r.Failure.String())
+		// The message is a sentence; what follows it is data, kept as is.
+		msg, data, _ := strings.Cut(r.Failure.String(), "\n")
+		fmt.Fprintln(w, wrap(msg, width, ""))
+		if data != "" {
+			fmt.Fprintln(w, data)
+		}
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintln(w, n)
 	}
-	fmt.Fprintf(w, "requirement: %s\n", r.Check.Requirement)
+	if r.Check.Requirement != "" {
+		fmt.Fprintln(w, wrap("requirement: "+r.Check.Requirement, width, "  "))
+	}
 	if len(r.Transcript) > 0 {
 		head, tail := 12, 8
 		if t.Verbose {
@@ -77,7 +107,9 @@ func (t *Text) detail(rep *grader.Report, r grader.Result) {
 		fmt.Fprintf(w, "transcript (what crossed the wire, as the grader saw it):\n%s", indent(trace.Excerpt(r.Transcript, head, tail), "  "))
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "read: %s, %s\n", rep.Suite.Handout, r.Check.Handout)
+	if read := joinNonEmpty(rep.Suite.Handout, r.Check.Handout); read != "" {
+		fmt.Fprintf(w, "read: %s\n", read)
+	}
 	fmt.Fprintf(w, "replay: %s\n", Replay(t.Command, rep, r.Check.ID))
 }
 
@@ -90,7 +122,24 @@ func Replay(command string, rep *grader.Report, checkID string) string {
 	if rep.Hidden {
 		hidden = " -hidden"
 	}
-	return fmt.Sprintf("%s -seed %d%s -run '^%s$' %s %s", command, rep.Seed, hidden, checkID, rep.Suite.ID, rep.Submission)
+	return fmt.Sprintf("%s -seed %d%s -run '^%s$' %s %s", command, rep.Seed, hidden, checkID, rep.Suite.ID, shellQuote(rep.Submission))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@%+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// buildFailure says that the build failed, and what it printed.
+func buildFailure(b proc.BuildResult) string {
+	why := strings.TrimPrefix(b.Err.Error(), proc.ErrBuild.Error()+": ")
+	if b.Output.Total == 0 {
+		return fmt.Sprintf("The build failed: %s. It printed nothing.", why)
+	}
+	return fmt.Sprintf("The build failed: %s. Its output:\n%s", why, indent(b.Output.String(), "    "))
 }
 
 // Write renders a whole report at once, for a caller that did not print
@@ -103,13 +152,55 @@ func (t *Text) Write(rep *grader.Report) {
 	t.Summary(rep)
 }
 
+// width is the width of a terminal the text report is written for.
+const width = 78
+
+// rule is a title in a horizontal line, width wide unless the title is
+// longer.
 func rule(title string) string {
-	const width = 78
-	s := "── " + title + " "
-	if n := width - len([]rune(s)); n > 0 {
-		s += strings.Repeat("─", n)
+	s := "── " + title
+	if n := width - 1 - utf8.RuneCountInString(s); n > 0 {
+		s += " " + strings.Repeat("─", n)
 	}
 	return s
+}
+
+// wrap breaks the lines of s longer than width at spaces, continuing
+// each with its own indentation plus cont. Shorter lines are kept as they
+// are. It is for prose: a requirement, a failure's message.
+func wrap(s string, width int, cont string) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if utf8.RuneCountInString(line) <= width {
+			out = append(out, line)
+			continue
+		}
+		lead := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		cur := ""
+		for _, word := range strings.Fields(line) {
+			switch {
+			case cur == "":
+				cur = lead + word
+			case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(word) > width:
+				out = append(out, cur)
+				cur = lead + cont + word
+			default:
+				cur += " " + word
+			}
+		}
+		out = append(out, cur)
+	}
+	return strings.Join(out, "\n")
+}
+
+func joinNonEmpty(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func indent(s, prefix string) string {

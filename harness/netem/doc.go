@@ -25,20 +25,27 @@
 //     by (netem's "gap"), never for a time;
 //   - [GilbertElliott] loss has state, so a [Link] walks its Markov chain
 //     from packet #1 with one draw per packet, remembering where it stopped;
+//   - TCP toxics draw from one stream per (seed, key, direction, connection)
+//     and cut the byte stream at offsets drawn from it, not at wherever the
+//     kernel happened to split the reads;
 //   - TCP pacing waits until the peer application has read a segment (its
-//     socket's receive queue is empty) instead of sleeping, so "recv returns
-//     a partial line" happens on every run or on none.
+//     socket's receive queue, seen through sock_diag or /proc/net/tcp, is
+//     empty) instead of sleeping, so "recv returns a partial line" happens
+//     on every run or on none.
 //
 // Delays are the one place where the clock acts: the AMOUNT of a delay is
-// decided purely, a timer only carries it out.
+// decided purely, a timer only carries it out. And when several clients
+// share a proxy, packet numbers follow the order in which their datagrams
+// arrive; a check that needs exact fates uses one client per proxy.
 //
 // # Impairment syntax
 //
 // [ParseImpairments] reads a comma-separated chain, applied left to right:
 //
 //	loss=P               Loss: drop with probability P ("0.3" or "30%")
-//	ge=P/R[/H[/K]]       GilbertElliott: good->bad P, bad->good R,
-//	                     delivery in bad H (default 0), in good K (default 1)
+//	ge=P[/R[/H[/K]]]     GilbertElliott: move good->bad with P, bad->good with R
+//	                     (default 0.5); delivered in bad with H (default 0),
+//	                     in good with K (default 1)
 //	dup=P[/C]            Duplicate: with probability P send C extra copies (default 1)
 //	reorder=P[/G]        Reorder: with probability P hold for G later packets (default 1)
 //	delay=D[~J]          Delay: D plus uniform jitter in [-J, +J], e.g. 20ms~5ms
@@ -55,12 +62,13 @@
 //
 //	drop N              lose packet #N
 //	dup N [xC]          deliver #N C times in all (default x2)
-//	hold N for K        deliver #N right after the K-th later packet
+//	hold N for K        deliver #N right after the K-th later packet (lost
+//	                    ones count too)
 //	swap N              hold N for 1: #N and #N+1 arrive swapped
 //	delay N [by] D      deliver #N after D, e.g. "delay 4 by 200ms"
-//	corrupt N [bit B]   flip bit B of #N (bits count from the most significant
-//	                    bit of the first byte); without "bit", one bit picked
-//	                    by the seeded stream
+//	corrupt N [bit B]...  flip bit B of #N (bits count from the most
+//	                    significant bit of the first byte); without "bit",
+//	                    one bit picked by the seeded stream
 //
 // # Toxic syntax (TCP)
 //

@@ -14,8 +14,8 @@ var (
 	// application to read a segment; the message says how many bytes were
 	// left unread.
 	ErrNotRead = errors.New("netem: peer did not read")
-	// ErrNoPeer means a paced writer could not find the peer's socket in
-	// /proc/net/tcp{,6}: the peer closed it, or lives in another network
+	// ErrNoPeer means a paced writer could not find the peer's socket: the
+	// peer closed it, or lives on another host or in another network
 	// namespace (see WriterOptions.ProcNet).
 	ErrNoPeer = errors.New("netem: peer socket not found")
 	// ErrReset is returned by writes through a Reset toxic after it fired.

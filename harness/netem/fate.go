@@ -2,8 +2,10 @@ package netem
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -100,6 +102,99 @@ func (f Fate) Corrupt(data []byte) []byte {
 		}
 	}
 	return out
+}
+
+// An Event is one line of a proxy's log: a datagram and its fate, or a TCP
+// segment as it was written to its destination.
+type Event struct {
+	// At is when the packet reached the proxy: for UDP on Linux, the
+	// kernel's receive timestamp, which is when the sender sent it (on
+	// loopback, sendto hands the datagram straight to the receiving
+	// socket), however late the proxy got round to reading it.
+	At   time.Time
+	Dir  Direction
+	Conn int    // UDP: client number; TCP: connection number (both from 1, in order of arrival)
+	N    uint64 // packet (UDP) or segment (TCP) number in its direction, from 1; 0 for FIN and RST
+	Size int
+	Fate Fate // UDP only
+	From netip.AddrPort
+	To   netip.AddrPort
+	Data []byte // a copy of the packet as received, before corruption
+	Note string // "segment 3 of \"HELLO\\n\"", "FIN", "dropped at close", ...
+
+	// For UDP, when the proxy wrote the packet's first copy to its
+	// destination: just before the write (it cannot have arrived earlier)
+	// and just after (it had arrived by then). Zero if it never was, and
+	// Delivered is zero too while the write is under way. Events carries
+	// them as they become known.
+	Released, Delivered time.Time
+}
+
+// String renders an event for a transcript:
+// "up #3 127.0.0.1:5000 -> 127.0.0.1:6000 5 bytes: dropped (loss p=0.30)".
+func (e Event) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s #%d %s -> %s %d bytes", e.Dir, e.N, e.From, e.To, e.Size)
+	// TCP events have a note and no fate; UDP events have a fate, and a
+	// note when the proxy closed on them.
+	if e.Note == "" || e.Fate.Drop {
+		b.WriteString(": " + e.Fate.String())
+	}
+	if e.Note != "" {
+		b.WriteString(": " + e.Note)
+	}
+	return b.String()
+}
+
+// unmap turns ::ffff:127.0.0.1 into 127.0.0.1, as a person would write it.
+func unmap(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// An eventLog keeps a proxy's events and passes each one to OnEvent.
+type eventLog struct {
+	mu      sync.Mutex
+	events  []Event
+	onEvent func(Event)
+}
+
+// record logs ev and returns its index. The callback runs outside the lock,
+// so that it may call Events.
+func (l *eventLog) record(ev Event) int {
+	l.mu.Lock()
+	i := len(l.events)
+	l.events = append(l.events, ev)
+	l.mu.Unlock()
+	if l.onEvent != nil {
+		l.onEvent(ev)
+	}
+	return i
+}
+
+// released notes that the event's packet is about to be written out, the
+// first time. It is logged before the write, so that whoever sees the
+// packet arrive also finds it in the log.
+func (l *eventLog) released(i int, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if i >= 0 && i < len(l.events) && l.events[i].Released.IsZero() {
+		l.events[i].Released = at
+	}
+}
+
+// delivered notes that the first write of the event's packet returned.
+func (l *eventLog) delivered(i int, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if i >= 0 && i < len(l.events) && l.events[i].Delivered.IsZero() {
+		l.events[i].Delivered = at
+	}
+}
+
+func (l *eventLog) snapshot() []Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Event(nil), l.events...)
 }
 
 // formatP renders a probability with at least two decimals, as in

@@ -3,13 +3,17 @@ package netem_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net"
 	"net/netip"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/socklab/socklab/harness/netem"
 )
 
 // checkNoLeaks fails the test if goroutines of package netem are still
@@ -115,11 +119,65 @@ func (u *udpClient) readUntil(last string) []string {
 	}
 }
 
-// eventWaiter collects events and lets a test wait for a number of them.
-type eventWaiter struct {
+// eventLog collects a proxy's events through OnEvent and lets a test wait,
+// with a deadline, until they satisfy a condition.
+type eventLog struct {
 	mu     sync.Mutex
-	cond   *sync.Cond
-	events []netemEvent
+	events []netem.Event
+	more   chan struct{} // a token after each new event
+}
+
+func newEventLog() *eventLog { return &eventLog{more: make(chan struct{}, 1)} }
+
+func (l *eventLog) on(ev netem.Event) {
+	l.mu.Lock()
+	l.events = append(l.events, ev)
+	l.mu.Unlock()
+	select {
+	case l.more <- struct{}{}:
+	default:
+	}
+}
+
+func (l *eventLog) waitFor(t *testing.T, what string, done func([]netem.Event) bool) []netem.Event {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		l.mu.Lock()
+		evs := slices.Clone(l.events)
+		l.mu.Unlock()
+		if done(evs) {
+			return evs
+		}
+		select {
+		case <-l.more:
+		case <-timeout:
+			t.Fatalf("timed out waiting for %s; events:\n%s", what, eventLines(evs))
+		}
+	}
+}
+
+// count returns a condition: at least n events in direction dir.
+func count(dir netem.Direction, n int) func([]netem.Event) bool {
+	return func(evs []netem.Event) bool { return len(only(dir, evs)) >= n }
+}
+
+func only(dir netem.Direction, evs []netem.Event) []netem.Event {
+	var out []netem.Event
+	for _, ev := range evs {
+		if ev.Dir == dir {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func eventLines(evs []netem.Event) string {
+	var b strings.Builder
+	for _, ev := range evs {
+		b.WriteString(ev.String() + "\n")
+	}
+	return b.String()
 }
 
 // startTCPServer starts a TCP server that runs handle for each connection
@@ -173,7 +231,7 @@ func readAll(c net.Conn) (string, error) {
 	for {
 		n, err := c.Read(buf)
 		b.Write(buf[:n])
-		if errors.Is(err, ioEOF) {
+		if errors.Is(err, io.EOF) {
 			return b.String(), nil
 		}
 		if err != nil {

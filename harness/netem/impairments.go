@@ -175,7 +175,8 @@ type Delay struct {
 func (d Delay) Decide(p Packet, r *rand.Rand, f *Fate) {
 	delay := d.Delay
 	if d.Jitter > 0 {
-		delay += time.Duration((2*r.Float64() - 1) * float64(d.Jitter))
+		// Whole microseconds: the log stays readable, and no timer is finer.
+		delay += time.Duration((2*r.Float64()-1)*float64(d.Jitter/time.Microsecond)) * time.Microsecond
 	}
 	if delay <= 0 {
 		return

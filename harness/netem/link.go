@@ -1,31 +1,17 @@
 package netem
 
 import (
-	"fmt"
+	"math/rand/v2"
 	"sync"
 )
-
-// streamNames names the random stream of each impairment or toxic of a
-// chain: its kind and how many of that kind come before it.
-func streamNames[T fmt.Stringer](chain []T) []string {
-	names := make([]string, len(chain))
-	seen := map[string]int{}
-	for i, x := range chain {
-		k := kindOf(x)
-		names[i] = fmt.Sprintf("%s/%d", k, seen[k])
-		seen[k]++
-	}
-	return names
-}
 
 // A Link is one direction of an impaired path: a seed, a key (the check id),
 // a direction and a chain of impairments applied in order. Decide is a pure
 // function of those and the packet number; a Link is safe for concurrent use.
 type Link struct {
-	dir    Direction
-	chain  []Impairment
+	dir   Direction
+	chain []Impairment
 	ids   []uint64 // decision stream of each impairment
-	moves []uint64 // Markov move stream of each impairment (0 if not Markov)
 	mu    sync.Mutex
 	walks []*walk // Markov chain position of each impairment (nil if not Markov)
 }
@@ -33,13 +19,18 @@ type Link struct {
 // A walk remembers how far a Link has walked one Markov impairment, so that
 // Decide with growing packet numbers costs one step each. It also keeps the
 // state every walkStride packets, so that going back costs at most a stride.
+// Going forward to packet n costs n steps: fine for the thousands of packets
+// of a check, not for arbitrary 64-bit packet numbers.
 type walk struct {
+	id    uint64 // the move stream
 	n     uint64
 	state int
 	marks []int // marks[i] is the state after packet i*walkStride
+	pcg   *rand.PCG
+	r     *rand.Rand // draws from pcg, reseeded for each packet
 }
 
-const walkStride = 1024
+const walkStride = 256
 
 // NewLink returns the link for one direction. Each impairment draws from its
 // own stream, named by its kind and by how many impairments of that kind
@@ -48,15 +39,13 @@ const walkStride = 1024
 func NewLink(seed uint64, key string, dir Direction, chain []Impairment) *Link {
 	l := &Link{dir: dir, chain: chain}
 	for i, name := range streamNames(chain) {
-		imp := chain[i]
 		l.ids = append(l.ids, streamID(seed, key, dir, name))
-		if _, ok := imp.(Markov); ok {
-			l.moves = append(l.moves, streamID(seed, key, dir, name+"/move"))
-			l.walks = append(l.walks, &walk{marks: []int{0}})
-		} else {
-			l.moves = append(l.moves, 0)
-			l.walks = append(l.walks, nil)
+		var w *walk
+		if _, ok := chain[i].(Markov); ok {
+			pcg := new(rand.PCG)
+			w = &walk{id: streamID(seed, key, dir, name+"/move"), marks: []int{0}, pcg: pcg, r: rand.New(pcg)}
 		}
+		l.walks = append(l.walks, w)
 	}
 	return l
 }
@@ -69,13 +58,14 @@ func (l *Link) Decide(n uint64, size int) Fate {
 	var f Fate
 	for i, imp := range l.chain {
 		r := randAt(l.ids[i], n)
+		before := len(f.Why)
 		if m, ok := imp.(Markov); ok {
 			m.DecideIn(l.stateAt(i, m, n), p, r, &f)
 		} else {
 			imp.Decide(p, r, &f)
 		}
 		if f.Drop {
-			return Fate{Drop: true, Why: f.Why[max(len(f.Why)-1, 0):]}
+			return Fate{Drop: true, Why: f.Why[before:]}
 		}
 	}
 	return f
@@ -93,7 +83,8 @@ func (l *Link) stateAt(i int, m Markov, n uint64) int {
 	}
 	for w.n < n {
 		w.n++
-		w.state = m.Move(w.state, randAt(l.moves[i], w.n))
+		seedAt(w.pcg, w.id, w.n)
+		w.state = m.Move(w.state, w.r)
 		if w.n%walkStride == 0 && w.n/walkStride == uint64(len(w.marks)) {
 			w.marks = append(w.marks, w.state)
 		}

@@ -2,6 +2,7 @@ package netem
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 )
 
@@ -45,9 +46,17 @@ func streamID(seed uint64, key string, dir Direction, stream string) uint64 {
 // outputs, so both PCG seeds go through a full-avalanche mixer: consecutive
 // packet numbers get unrelated generators.
 func randAt(id, n uint64) *rand.Rand {
+	pcg := new(rand.PCG)
+	seedAt(pcg, id, n)
+	return rand.New(pcg)
+}
+
+// seedAt points pcg at packet n of a stream. Reseeding one generator is how
+// a Link walks a Markov chain without allocating at every step.
+func seedAt(pcg *rand.PCG, id, n uint64) {
 	hi := mix64(id + n*0x9e3779b97f4a7c15)
 	lo := mix64(hi ^ id ^ 0xd1b54a32d192ed03)
-	return rand.New(rand.NewPCG(hi, lo))
+	pcg.Seed(hi, lo)
 }
 
 // mix64 is the splitmix64 finalizer: a bijection on uint64 in which every
@@ -59,4 +68,17 @@ func mix64(x uint64) uint64 {
 	x *= 0x94d049bb133111eb
 	x ^= x >> 31
 	return x
+}
+
+// streamNames names the random stream of each impairment or toxic of a
+// chain: its kind and how many of that kind come before it.
+func streamNames[T fmt.Stringer](chain []T) []string {
+	names := make([]string, len(chain))
+	seen := map[string]int{}
+	for i, x := range chain {
+		k := kindOf(x)
+		names[i] = fmt.Sprintf("%s/%d", k, seen[k])
+		seen[k]++
+	}
+	return names
 }

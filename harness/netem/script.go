@@ -76,16 +76,21 @@ func (s Script) Corrupt(n uint64, bits ...int) Script {
 // plain append could write into an array another Script still uses.
 func (s Script) with(st Step) Script { return append(s[:len(s):len(s)], st) }
 
-// Decide applies the steps that name p.N.
+// Decide applies the steps that name p.N. A dropped packet is only dropped:
+// its other steps do not matter.
 func (s Script) Decide(p Packet, r *rand.Rand, f *Fate) {
+	for _, st := range s {
+		if st.N == p.N && st.Op == OpDrop {
+			f.Drop = true
+			f.Why = append(f.Why, "script: drop")
+			return
+		}
+	}
 	for _, st := range s {
 		if st.N != p.N {
 			continue
 		}
 		switch st.Op {
-		case OpDrop:
-			f.Drop = true
-			f.Why = append(f.Why, "script: drop")
 		case OpDup:
 			copies := max(st.Count, 2)
 			f.Copies += copies - 1

@@ -85,7 +85,7 @@ func NewTCPProxy(cfg TCPConfig) (*TCPProxy, error) {
 
 // Addr returns the address clients should connect to.
 func (p *TCPProxy) Addr() netip.AddrPort {
-	return p.ln.Addr().(*net.TCPAddr).AddrPort()
+	return unmap(p.ln.Addr().(*net.TCPAddr).AddrPort())
 }
 
 // Events returns the log so far.
@@ -146,7 +146,7 @@ func (c *tcpConn) abort() {
 
 func (p *TCPProxy) serve(num int, client *net.TCPConn) {
 	defer p.wg.Done()
-	clientAddr := client.RemoteAddr().(*net.TCPAddr).AddrPort()
+	clientAddr := unmap(client.RemoteAddr().(*net.TCPAddr).AddrPort())
 	var d net.Dialer
 	nc, err := d.DialContext(p.ctx, "tcp", p.cfg.Target)
 	if err != nil {
@@ -156,7 +156,7 @@ func (p *TCPProxy) serve(num int, client *net.TCPConn) {
 		return
 	}
 	target := nc.(*net.TCPConn)
-	targetAddr := target.RemoteAddr().(*net.TCPAddr).AddrPort()
+	targetAddr := unmap(target.RemoteAddr().(*net.TCPAddr).AddrPort())
 	c := &tcpConn{}
 	var upRec, downRec *recorder
 	c.up, upRec = p.chain(num, Up, target, clientAddr, targetAddr, p.cfg.Up)

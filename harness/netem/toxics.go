@@ -24,7 +24,9 @@ type SegmentWriter interface {
 // A Toxic alters one direction of a TCP connection by wrapping the writer
 // that sends it. Wrap is called once per connection and direction; r is the
 // toxic's own stream for that connection (see ToxicRand), which the wrapper
-// may keep and draw from in order.
+// may keep and draw from in order. The wrapper writes synchronously: when
+// its WriteSegment returns, what it passed on has been written. Its Reset
+// must cut short any wait of its own and pass the Reset on.
 type Toxic interface {
 	Wrap(next SegmentWriter, r *rand.Rand) SegmentWriter
 	// String returns the toxic in ParseToxics syntax: "slice=1".
@@ -144,7 +146,7 @@ type latency struct {
 func (l *latency) WriteSegment(p []byte) error {
 	d := l.cfg.Delay
 	if l.cfg.Jitter > 0 {
-		d += time.Duration((2*l.r.Float64() - 1) * float64(l.cfg.Jitter))
+		d += time.Duration((2*l.r.Float64()-1)*float64(l.cfg.Jitter/time.Microsecond)) * time.Microsecond
 	}
 	if d > 0 {
 		t := time.NewTimer(d)

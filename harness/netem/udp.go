@@ -33,6 +33,7 @@ type UDPProxy struct {
 	cfg    UDPConfig
 	ln     *net.UDPConn
 	target *net.UDPAddr
+	to     netip.AddrPort // target, for events
 	up     *udpDir
 	down   *udpDir
 
@@ -43,7 +44,7 @@ type UDPProxy struct {
 	log      eventLog
 
 	readers   sync.WaitGroup // the listener loop and one loop per session
-	deliverer sync.WaitGroup // delay timers that have fired
+	deliverer sync.WaitGroup // delay timers armed and not yet done
 	closeOnce sync.Once
 }
 
@@ -57,7 +58,6 @@ type udpSession struct {
 // A udpDir is one direction. Its lock orders everything that happens to its
 // packets: numbering, deciding, logging, holding and releasing.
 type udpDir struct {
-	dir  Direction
 	link *Link
 	mu   sync.Mutex
 	n    uint64
@@ -67,9 +67,10 @@ type udpDir struct {
 // A udpPacket is a datagram on its way, with where and how to deliver it.
 type udpPacket struct {
 	ev   Event
+	idx  int // its event's index in the log
 	data []byte
-	send func([]byte) error
-	wait int // for a held packet: later packets still to go by
+	send func([]byte) // errors are the network's business: UDP promises nothing
+	wait int          // for a held packet: later packets still to go by
 }
 
 // NewUDPProxy starts a proxy listening on cfg.Listen. Close stops it.
@@ -92,12 +93,14 @@ func NewUDPProxy(cfg UDPConfig) (*UDPProxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netem: udp: %w", err)
 	}
+	enableStamps(ln)
 	p := &UDPProxy{
 		cfg:      cfg,
 		ln:       ln,
 		target:   target,
-		up:       &udpDir{dir: Up, link: NewLink(cfg.Seed, cfg.Key, Up, cfg.Up)},
-		down:     &udpDir{dir: Down, link: NewLink(cfg.Seed, cfg.Key, Down, cfg.Down)},
+		to:       unmap(target.AddrPort()),
+		up:       &udpDir{link: NewLink(cfg.Seed, cfg.Key, Up, cfg.Up)},
+		down:     &udpDir{link: NewLink(cfg.Seed, cfg.Key, Down, cfg.Down)},
 		sessions: map[netip.AddrPort]*udpSession{},
 		timers:   map[*time.Timer]*udpPacket{},
 		log:      eventLog{onEvent: cfg.OnEvent},
@@ -109,7 +112,7 @@ func NewUDPProxy(cfg UDPConfig) (*UDPProxy, error) {
 
 // Addr returns the address clients should send to.
 func (p *UDPProxy) Addr() netip.AddrPort {
-	return p.ln.LocalAddr().(*net.UDPAddr).AddrPort()
+	return unmap(p.ln.LocalAddr().(*net.UDPAddr).AddrPort())
 }
 
 // Events returns the log so far: one event per packet, in the order the
@@ -149,37 +152,43 @@ func (p *UDPProxy) Close() error {
 			d.mu.Unlock()
 		}
 		for _, pkt := range pending {
-			ev := pkt.ev
-			ev.At = time.Now()
-			why := "still delayed at close"
-			if pkt.wait > 0 {
-				why = "still held at close"
-			}
-			ev.Fate = Fate{Drop: true, Why: []string{why}}
-			ev.Note = "dropped at close"
-			p.log.record(ev)
+			p.dropAtClose(pkt)
 		}
 	})
 	return err
 }
 
+// dropAtClose logs a packet that Close kept from being delivered.
+func (p *UDPProxy) dropAtClose(pkt *udpPacket) {
+	ev := pkt.ev
+	ev.At = time.Now()
+	why := "still delayed at close"
+	if pkt.wait > 0 {
+		why = "still held at close"
+	}
+	ev.Fate = Fate{Drop: true, Why: []string{why}}
+	ev.Note = "dropped at close"
+	p.log.record(ev)
+}
+
 // listen reads from clients: the Up direction.
 func (p *UDPProxy) listen() {
 	defer p.readers.Done()
-	buf := make([]byte, 64<<10)
+	buf, oob := make([]byte, 64<<10), make([]byte, stampOOB)
 	for {
-		n, from, err := p.ln.ReadFromUDPAddrPort(buf)
+		n, from, at, err := readStamped(p.ln, buf, oob)
 		if err != nil {
 			return // closed, or broken: either way nothing more arrives
 		}
+		from = unmap(from)
 		s := p.session(from)
 		if s == nil {
 			continue
 		}
 		p.up.forward(p, &udpPacket{
-			ev:   Event{Dir: Up, Conn: s.num, From: from, To: p.target.AddrPort()},
+			ev:   Event{At: at, Dir: Up, Conn: s.num, From: from, To: p.to},
 			data: append([]byte(nil), buf[:n]...),
-			send: func(b []byte) error { _, err := s.conn.Write(b); return err },
+			send: func(b []byte) { s.conn.Write(b) },
 		})
 	}
 }
@@ -199,6 +208,7 @@ func (p *UDPProxy) session(client netip.AddrPort) *udpSession {
 	if err != nil {
 		return nil
 	}
+	enableStamps(conn)
 	s := &udpSession{num: len(p.sessions) + 1, client: client, conn: conn}
 	p.sessions[client] = s
 	p.readers.Add(1)
@@ -209,10 +219,10 @@ func (p *UDPProxy) session(client netip.AddrPort) *udpSession {
 // relayBack reads the target's replies to one client: the Down direction.
 func (p *UDPProxy) relayBack(s *udpSession) {
 	defer p.readers.Done()
-	buf := make([]byte, 64<<10)
-	from := s.conn.RemoteAddr().(*net.UDPAddr).AddrPort()
+	buf, oob := make([]byte, 64<<10), make([]byte, stampOOB)
+	from := unmap(s.conn.RemoteAddr().(*net.UDPAddr).AddrPort())
 	for {
-		n, err := s.conn.Read(buf)
+		n, _, at, err := readStamped(s.conn, buf, oob)
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			continue // an ICMP port unreachable for an earlier datagram
 		}
@@ -220,9 +230,9 @@ func (p *UDPProxy) relayBack(s *udpSession) {
 			return
 		}
 		p.down.forward(p, &udpPacket{
-			ev:   Event{Dir: Down, Conn: s.num, From: from, To: s.client},
+			ev:   Event{At: at, Dir: Down, Conn: s.num, From: from, To: s.client},
 			data: append([]byte(nil), buf[:n]...),
-			send: func(b []byte) error { _, err := p.ln.WriteToUDPAddrPort(b, s.client); return err },
+			send: func(b []byte) { p.ln.WriteToUDPAddrPort(b, s.client) },
 		})
 	}
 }
@@ -236,9 +246,12 @@ func (d *udpDir) forward(p *UDPProxy, pkt *udpPacket) {
 	defer d.mu.Unlock()
 	d.n++
 	f := d.link.Decide(d.n, len(pkt.data))
-	pkt.ev.At, pkt.ev.N, pkt.ev.Size, pkt.ev.Fate = time.Now(), d.n, len(pkt.data), f
+	if pkt.ev.At.IsZero() {
+		pkt.ev.At = time.Now()
+	}
+	pkt.ev.N, pkt.ev.Size, pkt.ev.Fate = d.n, len(pkt.data), f
 	pkt.ev.Data = append([]byte(nil), pkt.data...)
-	p.log.record(pkt.ev)
+	pkt.idx = p.log.record(pkt.ev)
 
 	if !f.Drop && f.Hold == 0 {
 		p.deliver(pkt)
@@ -268,6 +281,7 @@ func (p *UDPProxy) deliver(pkt *udpPacket) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
+		p.dropAtClose(pkt) // Close has collected the timers already
 		return
 	}
 	p.deliverer.Add(1)
@@ -286,14 +300,16 @@ func (p *UDPProxy) deliver(pkt *udpPacket) {
 }
 
 // send writes the packet and its copies, corrupted if its fate says so.
-// Write errors are the network's business: UDP promises nothing.
 func (p *UDPProxy) send(pkt *udpPacket) {
 	f := pkt.ev.Fate
 	data := pkt.data
 	if len(f.Flip) > 0 {
 		data = f.Corrupt(data)
 	}
-	for range 1 + f.Copies {
+	p.log.released(pkt.idx, time.Now())
+	pkt.send(data)
+	p.log.delivered(pkt.idx, time.Now())
+	for range f.Copies {
 		pkt.send(data)
 	}
 }

@@ -16,20 +16,27 @@ type WriterOptions struct {
 	// slowly it reads, so a check that sends "hel" and "lo\n" makes the
 	// student's recv return "hel" on every run, not only on lucky ones.
 	//
-	// On Linux the peer socket is found in ProcNet (it must be on this host).
-	// Elsewhere Paced is best effort: it waits a fixed 2ms after each segment,
-	// which separates segments for a peer that is already waiting in recv but
-	// guarantees nothing.
+	// The peer must be on this host. On Linux its socket is looked up with
+	// sock_diag netlink (as ss(8) does) in this network namespace, or read
+	// from the tables in ProcNet when that is not the default or netlink is
+	// unavailable; a paced segment costs a few hundred microseconds that
+	// way, some milliseconds through /proc. Elsewhere Paced is best effort:
+	// it waits a fixed 2ms after each segment, which separates segments for
+	// a peer already waiting in recv but guarantees nothing.
 	Paced bool
-	// ProcNet is the directory holding the tcp and tcp6 tables in which a
-	// paced writer looks for the peer socket; default "/proc/net". Point it at
-	// /proc/<pid>/net for a peer in another network namespace.
+	// ProcNet is the directory holding the tcp and tcp6 tables of the peer's
+	// network namespace; default "/proc/net". Point it at /proc/<pid>/net
+	// for a peer in another namespace.
 	ProcNet string
 	// Context bounds every paced wait; default context.Background(). When it
 	// is done, WriteSegment fails with an error wrapping ErrNotRead and the
 	// context's error.
 	Context context.Context
 }
+
+// defaultProcNet holds the tables of this process's own network namespace,
+// the one sock_diag sees.
+const defaultProcNet = "/proc/net"
 
 // Pacing waits poll the peer socket with a backoff between these bounds: the
 // first polls catch a peer that is already waiting in recv, the cap keeps a
@@ -49,7 +56,7 @@ func NewSegmentWriter(c *net.TCPConn, opts WriterOptions) SegmentWriter {
 		opts.Context = context.Background()
 	}
 	if opts.ProcNet == "" {
-		opts.ProcNet = "/proc/net"
+		opts.ProcNet = defaultProcNet
 	}
 	w := &connWriter{c: c, opts: opts, done: make(chan struct{})}
 	if opts.Paced {
@@ -75,13 +82,20 @@ func (w *connWriter) WriteSegment(p []byte) error {
 		return ErrClosed
 	default:
 	}
+	var before peerState
+	if w.peer != nil && pacingExact {
+		var err error
+		if before, err = w.peer.state(); err != nil {
+			return err
+		}
+	}
 	if _, err := w.c.Write(p); err != nil {
 		return fmt.Errorf("netem: write: %w", err)
 	}
 	if w.peer == nil {
 		return nil
 	}
-	return w.awaitRead(len(p))
+	return w.awaitRead(len(p), before)
 }
 
 func (w *connWriter) CloseWrite() error {
@@ -98,39 +112,64 @@ func (w *connWriter) Reset() error {
 	return nil
 }
 
-// awaitRead waits until the n bytes just written have reached the peer socket
-// and the peer application has read them. "Reached" needs proof, or data
-// still in flight through loopback would look read: either our socket has no
-// unacknowledged bytes, or the peer's receive queue was seen holding all n
-// bytes (it held nothing before: the previous segment was read). The second
-// proof matters when the peer delays its ACKs, as Linux does in interactive
-// mode for tens of milliseconds.
-func (w *connWriter) awaitRead(n int) error {
+// A peerState is what pacing can see of the peer socket.
+type peerState struct {
+	queued   int   // bytes waiting for the peer application to read them
+	received int64 // bytes the socket received since it opened; -1 if unknown
+	closed   bool  // closed cleanly (TIME_WAIT), so it read all it will
+}
+
+// awaitRead waits until the n bytes just written have reached the peer
+// socket and the peer application has read them; before is the peer as it
+// was just before the write.
+//
+// An empty receive queue alone proves nothing: the segment may still be on
+// its way through loopback. So the wait first needs proof that the bytes
+// arrived, from a look at the peer taken strictly BEFORE the look that finds
+// its queue empty:
+//   - the peer's received count grew by n (sock_diag); or else
+//   - our socket has no unacknowledged bytes (SIOCOUTQ), or the peer's queue
+//     was seen holding n bytes: it held none before, since the previous
+//     segment was read. These are the /proc fallback's proofs; the first one
+//     waits for the peer's ACK, which Linux may delay by tens of
+//     milliseconds.
+func (w *connWriter) awaitRead(n int, before peerState) error {
 	if !pacingExact {
 		return w.sleep(2 * time.Millisecond)
 	}
-	seen := 0 // most bytes seen waiting in the peer's receive queue
-	wait := pollFirst
-	for {
-		// Unacknowledged bytes first: once they are zero, every byte is in the
-		// peer's queue or read, so a zero queue read after that means read.
-		unacked, err := unackedBytes(w.c)
-		if err != nil {
+	counting := before.received >= 0
+	arrived := false
+	var st peerState
+	for wait := pollFirst; ; {
+		proof := arrived
+		unacked := 0
+		if !proof && !counting {
+			var err error
+			if unacked, err = unackedBytes(w.c); err != nil {
+				return err
+			}
+			proof = unacked == 0
+		}
+		var err error
+		if st, err = w.peer.state(); err != nil {
 			return err
 		}
-		queued, err := w.peer.queued()
-		if err != nil {
-			return err
-		}
-		seen = max(seen, queued)
-		arrived := unacked == 0 || seen >= n
-		if arrived && queued == 0 {
+		if st.closed || proof && st.queued == 0 {
 			return nil
 		}
+		if st.received < 0 {
+			counting = false // sock_diag gave out: fall back to the other proofs
+		}
+		if !arrived && (counting && st.received >= before.received+int64(n) || !counting && st.queued >= n) {
+			arrived = true
+			continue // look at the queue again at once
+		}
 		if err := w.sleep(wait); err != nil {
-			unread := queued
-			if !arrived {
-				unread = max(queued, unacked)
+			unread := st.queued
+			if counting && st.received >= 0 {
+				unread += int(before.received + int64(n) - st.received)
+			} else if !arrived {
+				unread = max(unread, unacked)
 			}
 			return fmt.Errorf("%w: %d of %d bytes left unread: %w", ErrNotRead, unread, n, err)
 		}

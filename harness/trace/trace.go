@@ -144,8 +144,8 @@ func Excerpt(events []Event, head, tail int) string {
 
 // String renders one event on one line:
 //
-//	  0.004s grader → your server  udp    16 B "hello, world 123"
-//	  0.005s proxy  down #3   dropped (script)
+//	0.004s grader → your server  udp    16 B "hello, world 123"
+//	0.005s proxy  down #3   dropped (script)
 func (e Event) String() string {
 	at := fmt.Sprintf("%7.3fs", e.At.Seconds())
 	switch e.Kind {
@@ -154,10 +154,7 @@ func (e Event) String() string {
 	case Note:
 		return fmt.Sprintf("%s note   %s", at, e.Text)
 	}
-	s := fmt.Sprintf("%s %s → %s  %s %5d B %s", at, e.From, e.To, e.Proto, e.Size, Quote(e.Data, 72))
-	if e.Size > len(e.Data) && len(e.Data) > 0 {
-		s += " …"
-	}
+	s := fmt.Sprintf("%s %s → %s  %s %5d B %s", at, e.From, e.To, e.Proto, e.Size, QuoteOf(e.Data, e.Size, 72))
 	if e.Text != "" {
 		s += "  (" + e.Text + ")"
 	}

@@ -39,9 +39,11 @@ func gradeFlags(o *gradeOptions) *flag.FlagSet {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the impairments; the same seed replays a run exactly")
 	fs.StringVar(&o.run, "run", "", "grade only the checks whose ID matches this regular expression")
 	fs.BoolVar(&o.hidden, "hidden", false, "run hidden checks too (needs a socklab built with -tags hidden)")
-	fs.IntVar(&o.parallel, "j", 0, "checks to run at once (default: 2 per CPU, at most 8)")
+	fs.IntVar(&o.parallel, "j", 0, "checks to run at once (default 8)")
 	fs.BoolVar(&o.verbose, "v", false, "show whole transcripts of failed checks")
-	fs.BoolVar(&o.noBuild, "no-build", false, "do not run `make build` first")
+	// No backquotes in a usage: flag would take `make build` for the
+	// name of the flag's value.
+	fs.BoolVar(&o.noBuild, "no-build", false, "do not run 'make build' first")
 	o.cmds = roleCommands{}
 	fs.Var(o.cmds, "cmd", "run a role with this shell command instead of bin/ROLE, as in -cmd server='python3 server.py' (repeatable)")
 	return fs
@@ -81,12 +83,26 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%w: -run: %v", errUsage, err)
 		}
 	}
+	if len(s.Select(re, o.hidden)) == 0 {
+		// Said before the report's header, not after it.
+		return fmt.Errorf("%w: %v %q in %s", errUsage, grader.ErrNoChecks, o.run, s.ID)
+	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("the submission directory %s does not exist", dir)
+		return fmt.Errorf("%w: the submission directory %s does not exist", errUsage, dir)
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
+	}
+
+	// The report file is created first: a path that cannot be written is
+	// better said before grading than after.
+	var out *os.File
+	if o.out != "" {
+		if out, err = os.Create(o.out); err != nil {
+			return err
+		}
+		defer out.Close()
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -110,6 +126,10 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 	}
 	rep, err := r.Grade(ctx)
 	if err != nil {
+		if out != nil {
+			out.Close()
+			os.Remove(o.out)
+		}
 		if errors.Is(err, grader.ErrNoChecks) {
 			return fmt.Errorf("%w: %v", errUsage, err)
 		}
@@ -118,13 +138,8 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 	rep.Submission = dir
 
 	var w io.Writer = stdout
-	if o.out != "" {
-		f, err := os.Create(o.out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
+	if out != nil {
+		w = out
 	}
 	switch {
 	case o.format == "json":
@@ -134,16 +149,25 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 		if showLive {
 			live.Summary(rep)
 		}
-	case o.out != "":
+	case out != nil:
 		(&report.Text{W: w, Command: "socklab grade", Verbose: o.verbose}).Write(rep)
 		live.Summary(rep)
 	default:
 		live.Summary(rep)
 	}
+	if out != nil {
+		if err := out.Close(); err != nil {
+			return err
+		}
+	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted; the report covers what ran")
 	}
-	if rep.Errors() > 0 {
+	if n := rep.Errors(); n > 0 {
+		if !showLive {
+			// stdout is the JSON; the summary that says so is not printed.
+			fmt.Fprintf(stderr, "socklab grade: %d of %d checks could not be graded; the grader failed on them\n", n, len(rep.Results))
+		}
 		return errGraded
 	}
 	return nil

@@ -85,13 +85,13 @@ func runImpair(args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 	}
 
-	var mu sync.Mutex
+	// Fates are printed from the proxy's goroutines, the banner from this
+	// one: every write goes through one lock.
+	stdout = &lockedWriter{w: stdout}
 	onEvent := func(e netem.Event) {
 		if o.quiet {
 			return
 		}
-		mu.Lock()
-		defer mu.Unlock()
 		fmt.Fprintf(stdout, "%s  %s\n", e, trace.Quote(e.Data, 60))
 	}
 	if o.tcp {
@@ -194,4 +194,17 @@ func describeChain(s string) string {
 		return "no impairment"
 	}
 	return s
+}
+
+// lockedWriter serializes writes, so that lines from several goroutines
+// do not interleave.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

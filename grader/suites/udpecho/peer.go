@@ -1,11 +1,9 @@
 package udpecho
 
 import (
-	"math/rand/v2"
 	"net/netip"
 
 	"github.com/socklab/socklab/grader"
-	"github.com/socklab/socklab/harness/netem"
 )
 
 // startEcho runs the grader's own echo server, the reference behaviour the
@@ -23,12 +21,4 @@ func startEcho(t *grader.T) netip.AddrPort {
 		}
 	}()
 	return c.Addr()
-}
-
-// fate is what a script decides for packet n; scripts of drops, copies and
-// holds draw nothing from the random stream.
-func fate(s netem.Script, dir netem.Direction, n uint64) netem.Fate {
-	var f netem.Fate
-	s.Decide(netem.Packet{Dir: dir, N: n}, rand.New(rand.NewPCG(0, n)), &f)
-	return f
 }
