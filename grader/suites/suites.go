@@ -3,5 +3,6 @@
 package suites
 
 import (
+	_ "github.com/socklab/socklab/grader/suites/tcpecho"
 	_ "github.com/socklab/socklab/grader/suites/udpecho"
 )
