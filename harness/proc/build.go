@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -24,7 +23,8 @@ type BuildResult struct {
 const DefaultBuildTimeout = 3 * time.Minute
 
 // Build runs `make build` in dir if dir has a Makefile. The build runs in its
-// own process group, which is killed when timeout passes or ctx is done.
+// own process group, with a marker in its environment; everything it started
+// is killed when timeout passes or ctx is done, and when it ends.
 func Build(ctx context.Context, dir string, timeout time.Duration) BuildResult {
 	if !hasMakefile(dir) {
 		return BuildResult{}
@@ -35,13 +35,19 @@ func Build(ctx context.Context, dir string, timeout time.Duration) BuildResult {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	marker := newMarker()
 	out := newCapture(DefaultLimits.Output, tailSize)
 	cmd := exec.CommandContext(ctx, "make", "build")
 	cmd.Dir = dir
-	cmd.Env = buildEnv()
+	cmd.Env = append(buildEnv(), markerEnv+"="+marker)
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.SysProcAttr = sysProcAttr()
+	cmd.Cancel = func() error {
+		// The group, and what left it (a setsid'd daemon) but carries the
+		// marker, so that nothing holds the output pipe open.
+		killAll(cmd.Process.Pid, marker, nil)
+		return nil
+	}
 	// A compiler daemon left holding the output pipe must not hold the grader.
 	cmd.WaitDelay = 2 * time.Second
 
@@ -49,8 +55,8 @@ func Build(ctx context.Context, dir string, timeout time.Duration) BuildResult {
 	err := cmd.Run()
 	r := BuildResult{Ran: true, Output: out.output(), Elapsed: time.Since(start)}
 	if cmd.Process != nil {
-		// Whatever the build left running in its group goes too.
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		// Whatever the build left running goes too.
+		killAll(cmd.Process.Pid, marker, nil)
 	}
 	var execErr *exec.Error
 	switch {
@@ -75,16 +81,34 @@ func hasMakefile(dir string) bool {
 }
 
 // buildEnv is the grader's environment for the student's toolchain, less
-// what an outer make (`make grade`) passed down: its job server is not ours.
+// what an outer make (`make grade`) passed down (its job server is not
+// ours), and less what looks like a secret: the Makefile is the student's
+// code, as untrusted as the roles, and a CI job's tokens are not for it.
 func buildEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", launchEnv:
+		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "GNUMAKEFLAGS", launchEnv, markerEnv:
+			continue
+		}
+		if secretName(k) {
 			continue
 		}
 		env = append(env, kv)
 	}
 	return env
+}
+
+// secretName says whether an environment variable's name is that of a
+// credential: GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, ACTIONS_RUNTIME_TOKEN,
+// NPM_PASSWORD, SSH_PRIVATE_KEY...
+func secretName(k string) bool {
+	k = strings.ToUpper(k)
+	for _, s := range []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE", "APIKEY", "API_KEY", "ACCESS_KEY"} {
+		if strings.Contains(k, s) {
+			return true
+		}
+	}
+	return strings.HasSuffix(k, "_KEY") || strings.HasPrefix(k, "ACTIONS_")
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,18 +22,21 @@ type cgroup struct {
 	dir string
 }
 
-// noCgroupEnv turns the cgroup off, to test the fallback.
+// noCgroupEnv turns the cgroup off, to test or use the fallback.
 const noCgroupEnv = "SOCKLAB_NO_CGROUP"
+
+// cgroupsOff makes newCgroup return nil, as on a machine without a pids
+// cgroup; SOCKLAB_NO_CGROUP sets it, and tests switch it.
+var cgroupsOff atomic.Bool
+
+func init() { cgroupsOff.Store(os.Getenv(noCgroupEnv) != "") }
 
 var pidsRoot = sync.OnceValue(findPidsRoot)
 
 // findPidsRoot is the directory of the grader's own cgroup in a writable
 // cgroup v1 pids hierarchy, or "".
 func findPidsRoot() string {
-	if os.Getenv(noCgroupEnv) != "" {
-		return ""
-	}
-	mount := ""
+	mount, mountRoot := "", ""
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		return ""
@@ -47,7 +51,7 @@ func findPidsRoot() string {
 		}
 		rf, lf := strings.Fields(right), strings.Fields(left)
 		if len(rf) >= 3 && rf[0] == "cgroup" && len(lf) >= 5 && hasOption(rf[2], "pids") {
-			mount = lf[4]
+			mountRoot, mount = lf[3], lf[4]
 			break
 		}
 	}
@@ -65,7 +69,13 @@ func findPidsRoot() string {
 			own = parts[2]
 		}
 	}
-	dir := filepath.Join(mount, own)
+	// /proc/self/cgroup names the cgroup from the hierarchy's root; the
+	// mount may show only a subtree of it (a container's own cgroup).
+	rel, ok := strings.CutPrefix(own, mountRoot)
+	if !ok {
+		return ""
+	}
+	dir := filepath.Join(mount, rel)
 	probe := filepath.Join(dir, "socklab-probe-"+strconv.Itoa(os.Getpid()))
 	if err := os.Mkdir(probe, 0o755); err != nil {
 		return ""
@@ -85,6 +95,9 @@ func hasOption(list, opt string) bool {
 
 // newCgroup makes a pids cgroup for one role, or returns nil.
 func newCgroup(name string, maxPids int) *cgroup {
+	if cgroupsOff.Load() {
+		return nil
+	}
 	root := pidsRoot()
 	if root == "" {
 		return nil

@@ -6,6 +6,6 @@ package proc
 type cgroup struct{}
 
 func newCgroup(name string, maxPids int) *cgroup { return nil }
-func (c *cgroup) procsFile() string            { return "" }
-func (c *cgroup) pids() []int                  { return nil }
-func (c *cgroup) remove()                      {}
+func (c *cgroup) procsFile() string              { return "" }
+func (c *cgroup) pids() []int                    { return nil }
+func (c *cgroup) remove()                        {}

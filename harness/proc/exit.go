@@ -14,6 +14,7 @@ type Exit struct {
 	Elapsed time.Duration  // from start to exit
 	Stopped bool           // the grader stopped it (the check was over)
 	Limit   string         // the limit it ran into, when that explains the end
+	MaxRSS  int64          // the most memory it (or a child it waited for) had resident, bytes
 }
 
 func newExit(ps *os.ProcessState, waitErr error, elapsed time.Duration, stopped bool, l Limits) *Exit {
@@ -22,6 +23,9 @@ func newExit(ps *os.ProcessState, waitErr error, elapsed time.Duration, stopped 
 		e.Limit = fmt.Sprintf("could not be waited for: %v", waitErr)
 		return e
 	}
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		e.MaxRSS = maxRSS(ru)
+	}
 	ws, _ := ps.Sys().(syscall.WaitStatus)
 	switch {
 	case ws.Exited():
@@ -29,14 +33,22 @@ func newExit(ps *os.ProcessState, waitErr error, elapsed time.Duration, stopped 
 	case ws.Signaled():
 		e.Signal = ws.Signal()
 	}
-	switch e.Signal {
+	// A shell that runs the program as its child (no exec) reports the
+	// child's death by signal N as status 128+N.
+	sig := e.Signal
+	if e.Code > 128 && e.Code < 128+65 {
+		sig = syscall.Signal(e.Code - 128)
+	}
+	switch sig {
 	case syscall.SIGXCPU:
 		e.Limit = fmt.Sprintf("its CPU time limit (%s)", l.CPUTime)
 	case syscall.SIGXFSZ:
 		e.Limit = fmt.Sprintf("its file size limit (%s)", bytesString(l.FileSize))
 	case syscall.SIGKILL:
 		// A SIGKILL the grader did not send, after using up CPU time, is the
-		// hard CPU limit (the soft one sends SIGXCPU first).
+		// hard CPU limit (the soft one sends SIGXCPU first, which Go
+		// programs, for one, ignore). The usage counts the children the
+		// program waited for, as the limit does not: a hint, not proof.
 		if !stopped && ps.UserTime()+ps.SystemTime() >= l.CPUTime {
 			e.Limit = fmt.Sprintf("its CPU time limit (%s)", l.CPUTime)
 		}
@@ -52,6 +64,11 @@ func (e *Exit) String() string {
 	switch {
 	case e.Limit != "" && e.Signal != 0:
 		return fmt.Sprintf("ran into %s and was killed %s", e.Limit, after)
+	case e.Limit != "" && e.Code > 128:
+		return fmt.Sprintf("exited with status %d %s: a program it ran (status %d = 128 + signal %s) ran into %s",
+			e.Code, after, e.Code, signalName(syscall.Signal(e.Code-128)), e.Limit)
+	case e.Limit != "":
+		return fmt.Sprintf("%s %s", e.Limit, after)
 	case e.Stopped:
 		return "was stopped by the grader " + after
 	case e.Signal != 0:

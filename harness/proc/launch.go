@@ -1,11 +1,15 @@
 package proc
 
 import (
+	"debug/elf"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"syscall"
+	"time"
 )
 
 // The launcher.
@@ -46,9 +50,11 @@ func init() {
 	os.Unsetenv(launchEnv)
 	err := launch(spec)
 	// launch returns only on failure. The message goes to the program's own
-	// stderr, which the grader captures and shows the student.
+	// stderr, which the grader captures and shows the student. The launcher
+	// leaves at once, running nothing of the grader's exit path (a race
+	// detector's, for one, sleeps a second).
 	fmt.Fprintf(os.Stderr, "socklab: %v\n", err)
-	os.Exit(exitLaunchFailed)
+	syscall.Exit(exitLaunchFailed)
 }
 
 func launch(encoded string) error {
@@ -56,16 +62,26 @@ func launch(encoded string) error {
 	if err := json.Unmarshal([]byte(encoded), &s); err != nil {
 		return fmt.Errorf("bad launch spec: %v", err)
 	}
+	if s.Cgroup != "" {
+		// Joining is best effort: the pids cgroup only sharpens a limit the
+		// process-group kill already enforces. It comes before the limits,
+		// which could leave the launcher itself short of memory.
+		_ = os.WriteFile(s.Cgroup, []byte(fmt.Sprint(os.Getpid())), 0)
+	}
 	if err := setLimits(s); err != nil {
 		return err
 	}
-	if s.Cgroup != "" {
-		// Joining is best effort: the pids cgroup only sharpens a limit the
-		// process-group kill already enforces.
-		_ = os.WriteFile(s.Cgroup, []byte(fmt.Sprint(os.Getpid())), 0)
+	env := os.Environ()
+	for tries := 0; ; tries++ {
+		err := syscall.Exec(s.Path, s.Argv, env)
+		// ETXTBSY: another thread of whatever wrote the program (a
+		// build, the grader writing a script) still held it open for
+		// writing when it forked; that copy closes when its child execs.
+		if err != syscall.ETXTBSY || tries == 100 {
+			return execError(s.Path, err)
+		}
+		time.Sleep(time.Duration(tries+1) * time.Millisecond)
 	}
-	err := syscall.Exec(s.Path, s.Argv, os.Environ())
-	return execError(s.Path, err)
 }
 
 // execError explains the ways execve fails on a student's program.
@@ -76,10 +92,61 @@ func execError(path string, err error) error {
 	case errors.Is(err, syscall.EACCES):
 		return fmt.Errorf("cannot run %s: permission denied (is it executable? chmod +x)", path)
 	case errors.Is(err, syscall.ENOENT):
+		interp, ok := interpreter(path)
+		switch {
+		case !ok:
+			return fmt.Errorf("cannot run %s: it does not exist", path)
+		case strings.HasSuffix(interp, "\r"):
+			return fmt.Errorf("cannot run %s: its #! line ends in a carriage return (Windows line endings), so the interpreter %q does not exist; save it with Unix line endings", path, interp)
+		case interp != "":
+			return fmt.Errorf("cannot run %s: the interpreter on its #! line, %s, does not exist", path, interp)
+		}
+		if loader := elfInterpreter(path); loader != "" {
+			return fmt.Errorf("cannot run %s: it needs the dynamic loader %s, which this machine does not have; build it on this machine (in your Makefile) or link it statically", path, loader)
+		}
 		return fmt.Errorf("cannot run %s: it, or the interpreter named on its #! line, does not exist", path)
 	default:
 		return fmt.Errorf("cannot run %s: %v", path, err)
 	}
+}
+
+// interpreter is the program named on the #! line of the file at path, ""
+// if it has none; ok is false when the file cannot be read.
+func interpreter(path string) (interp string, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	b := make([]byte, 256)
+	n, _ := io.ReadFull(f, b)
+	line, _, _ := strings.Cut(string(b[:n]), "\n")
+	rest, ok := strings.CutPrefix(line, "#!")
+	if !ok {
+		return "", true
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	if i := strings.IndexAny(rest, " \t"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest, true
+}
+
+// elfInterpreter is the dynamic loader an ELF program asks for (a musl
+// build's /lib/ld-musl-x86_64.so.1), or "".
+func elfInterpreter(path string) string {
+	f, err := elf.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	for _, prog := range f.Progs {
+		if prog.Type == elf.PT_INTERP {
+			b, _ := io.ReadAll(io.LimitReader(prog.Open(), 4096))
+			return strings.TrimRight(string(b), "\x00")
+		}
+	}
+	return ""
 }
 
 func setLimits(s launchSpec) error {

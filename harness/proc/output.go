@@ -3,14 +3,16 @@ package proc
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Output is what a program printed on one stream: all of it when it was
 // short, otherwise its head and its tail and how much was cut between them.
 type Output struct {
-	Head  []byte
-	Tail  []byte // empty unless something was cut
+	Head  []byte // the first bytes printed, up to Limits.Output
+	Tail  []byte // the last bytes after Head, up to 64 KiB
 	Total int64  // bytes printed in all
 }
 
@@ -34,25 +36,25 @@ func (o Output) Bytes() []byte {
 
 func (o Output) String() string { return string(o.Bytes()) }
 
-// LastLines is the last n lines of the output.
+// LastLines is the last n lines of the output, at most 2000 bytes of them.
+// Windows line endings count as line ends; a cut mark counts as a line.
 func (o Output) LastLines(n int) string {
-	b := o.Bytes()
-	b = bytes.TrimRight(b, "\n")
-	i := len(b)
-	for ; n > 0 && i > 0; n-- {
-		i = bytes.LastIndexByte(b[:i], '\n')
-		if i < 0 {
-			i = 0
+	b := bytes.TrimRight(o.Bytes(), "\r\n")
+	start := len(b)
+	for ; n > 0 && start > 0; n-- {
+		start = bytes.LastIndexByte(b[:start], '\n') + 1 // 0 when there is none
+		if n > 1 && start > 0 {
+			start-- // on to the line before
 		}
 	}
-	if i > 0 {
-		i++ // skip the newline itself
-	}
 	const max = 2000
-	if len(b)-i > max {
-		i = len(b) - max
+	if len(b)-start > max {
+		start = len(b) - max
+		for start < len(b) && !utf8.RuneStart(b[start]) {
+			start++ // not in the middle of a character
+		}
 	}
-	return string(b[i:])
+	return strings.ReplaceAll(string(b[start:]), "\r\n", "\n")
 }
 
 // capture keeps the first headMax bytes written to it and the last tailMax,
@@ -79,8 +81,17 @@ func (c *capture) Write(p []byte) (int, error) {
 	c.total += int64(n)
 	if room := c.headMax - len(c.head); room > 0 {
 		k := min(room, len(p))
+		if len(c.head)+k > cap(c.head) {
+			// Grow by doubling, but never past headMax: append would.
+			grown := make([]byte, len(c.head), min(c.headMax, max(2*cap(c.head), len(c.head)+k)))
+			copy(grown, c.head)
+			c.head = grown
+		}
 		c.head = append(c.head, p[:k]...)
 		p = p[k:]
+	}
+	if len(p) > 0 && c.tail == nil {
+		c.tail = make([]byte, 0, c.tailMax)
 	}
 	if len(p) >= c.tailMax {
 		c.tail = append(c.tail[:0], p[len(p)-c.tailMax:]...)

@@ -101,13 +101,41 @@ func unlockPort(n int) {
 	syscall.FcntlFlock(ports.lock.Fd(), syscall.F_SETLK, &lk)
 }
 
-// bindable tries the bind a student's program will do: all IPv4 addresses,
+// probeSocket opens a socket for bindable, which holds syscall.ForkLock
+// while it is open.
+func probeSocket(family, typ int) (int, error) {
+	fd, err := syscall.Socket(family, typ, 0)
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	return fd, err
+}
+
+// bindable tries the binds a student's program may do: all IPv4 addresses,
+// and all IPv6 ones (a Go or Java server's dual-stack socket needs both),
 // without SO_REUSEADDR, so a port with connections in TIME_WAIT is skipped.
+//
+// No program may be started while a probe is open (ForkLock is what
+// os/exec takes to fork): a role forked then would inherit the probe, and
+// hold the port it tests until it execs; without close-on-exec, for as
+// long as it ran.
 func bindable(typ, port int) bool {
-	fd, err := syscall.Socket(syscall.AF_INET, typ, 0)
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	fd, err := probeSocket(syscall.AF_INET, typ)
 	if err != nil {
 		return false
 	}
 	defer syscall.Close(fd)
-	return syscall.Bind(fd, &syscall.SockaddrInet4{Port: port}) == nil
+	if syscall.Bind(fd, &syscall.SockaddrInet4{Port: port}) != nil {
+		return false
+	}
+	fd6, err := probeSocket(syscall.AF_INET6, typ)
+	if err != nil {
+		return true // no IPv6 here: nobody binds it
+	}
+	defer syscall.Close(fd6)
+	// IPv6 only, or the bind would clash with the IPv4 socket above.
+	syscall.SetsockoptInt(fd6, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, 1)
+	return syscall.Bind(fd6, &syscall.SockaddrInet6{Port: port}) == nil
 }

@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -91,12 +92,15 @@ func (l Limits) withDefaults() Limits {
 
 // Spec says how to run one role.
 type Spec struct {
-	Role  string    // "server", "client": the name used in messages
-	Path  string    // the program
-	Args  []string  // its arguments (flags), without argv[0]
-	Dir   string    // working directory: the submission
-	Env   []string  // extra environment, "KEY=value"
-	Stdin io.Reader // nil: empty stdin
+	Role string   // "server", "client": the name used in messages
+	Path string   // the program; a relative path is taken relative to Dir
+	Args []string // its arguments (flags), without argv[0]
+	Dir  string   // working directory: the submission
+	Env  []string // extra environment, "KEY=value"
+	// Stdin is what the program reads; nil is empty stdin. It is read until
+	// EOF or until the program exits; a Read that blocks past that keeps one
+	// goroutine until it returns (close the writer of a pipe when done).
+	Stdin io.Reader
 	Limits
 }
 
@@ -109,7 +113,7 @@ type Process struct {
 	cg      *cgroup
 
 	stdout, stderr *capture
-	pipes          sync.WaitGroup // the goroutines draining stdout and stderr
+	drained        chan struct{} // closed when stdout and stderr are both drained
 
 	done chan struct{} // closed when the program has exited
 	exit *Exit
@@ -127,6 +131,7 @@ const markerEnv = "SOCKLAB_RUN"
 // program could not be started at all.
 func Start(spec Spec) (*Process, error) {
 	spec.Limits = spec.Limits.withDefaults()
+	spec.Path = resolvePath(spec.Path, spec.Dir)
 	if err := checkProgram(spec.Path, spec.Role); err != nil {
 		return nil, err
 	}
@@ -135,14 +140,25 @@ func Start(spec Spec) (*Process, error) {
 		return nil, fmt.Errorf("proc: cannot find the grader's own executable to launch %s: %v", spec.Role, err)
 	}
 	p := &Process{
-		spec:   spec,
-		marker: newMarker(),
-		stdout: newCapture(spec.Output, tailSize),
-		stderr: newCapture(spec.Output, tailSize),
-		done:   make(chan struct{}),
+		spec:    spec,
+		marker:  newMarker(),
+		stdout:  newCapture(spec.Output, tailSize),
+		stderr:  newCapture(spec.Output, tailSize),
+		drained: make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 	p.cg = newCgroup(p.marker, spec.Processes)
+	if err := p.start(self); err != nil {
+		p.cg.remove()
+		return nil, err
+	}
+	return p, nil
+}
 
+// start starts the launcher, which becomes the role's program, and the
+// goroutines that feed and drain it.
+func (p *Process) start(self string) error {
+	spec := p.spec
 	ls := launchSpec{
 		Path:   spec.Path,
 		Argv:   append([]string{spec.Path}, spec.Args...),
@@ -157,58 +173,128 @@ func Start(spec Spec) (*Process, error) {
 	}
 	encoded, err := json.Marshal(ls)
 	if err != nil {
-		return nil, fmt.Errorf("proc: %v", err)
+		return fmt.Errorf("proc: %v", err)
 	}
 
 	cmd := exec.Command(self)
 	cmd.Dir = spec.Dir
 	cmd.Env = append(roleEnv(p.marker, spec.Env), launchEnv+"="+string(encoded))
-	cmd.Stdin = spec.Stdin
 	cmd.SysProcAttr = sysProcAttr()
+	// Every stream is an *os.File, so that cmd.Wait returns as soon as the
+	// program exits: with any other io.Reader or io.Writer, os/exec waits
+	// for its copying goroutines, which a program's orphans (holding the
+	// pipes) or a check's stdin reader (never at EOF) could hold forever.
+	var files []*os.File // the child's ends, closed here once it has them
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
 	outR, outW, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("proc: %v", err)
+		return fmt.Errorf("proc: %v", err)
 	}
+	files = append(files, outW)
 	errR, errW, err := os.Pipe()
 	if err != nil {
 		outR.Close()
-		outW.Close()
-		return nil, fmt.Errorf("proc: %v", err)
+		return fmt.Errorf("proc: %v", err)
+	}
+	files = append(files, errW)
+	var inW *os.File
+	switch in := spec.Stdin.(type) {
+	case nil:
+	case *os.File:
+		cmd.Stdin = in
+	default:
+		var inR *os.File
+		if inR, inW, err = os.Pipe(); err != nil {
+			outR.Close()
+			errR.Close()
+			return fmt.Errorf("proc: %v", err)
+		}
+		files = append(files, inR)
+		cmd.Stdin = inR
 	}
 	cmd.Stdout, cmd.Stderr = outW, errW
 	p.cmd = cmd
 
 	p.started = time.Now()
-	err = cmd.Start()
-	// The child has its own copies of the write ends now; closing ours lets
-	// the readers see EOF when the last process holding them exits.
-	outW.Close()
-	errW.Close()
-	if err != nil {
+	if err := cmd.Start(); err != nil {
 		outR.Close()
 		errR.Close()
-		p.cg.remove()
-		return nil, fmt.Errorf("proc: starting %s: %v", spec.Role, err)
+		if inW != nil {
+			inW.Close()
+		}
+		return fmt.Errorf("proc: starting %s: %v", spec.Role, err)
 	}
-	p.pipes.Add(2)
-	go p.drain(outR, p.stdout)
-	go p.drain(errR, p.stderr)
+	// Closing our copies of the child's ends (the deferred loop) lets the
+	// readers see EOF when the last process holding them exits.
+	var pipes sync.WaitGroup
+	pipes.Add(2)
+	go p.drain(outR, p.stdout, &pipes)
+	go p.drain(errR, p.stderr, &pipes)
+	go func() {
+		pipes.Wait()
+		close(p.drained)
+	}()
+	if inW != nil {
+		go p.feed(inW, spec.Stdin)
+	}
 	go p.wait()
-	return p, nil
+	return nil
 }
 
+// lingerAfterExit bounds how long the output pipes are read after the
+// program exited, beyond its grace period, when something it started still
+// holds them: long enough for the stop sequence to kill it.
+const lingerAfterExit = 2 * time.Second
+
 // drain copies one output stream into its capture until every process that
-// holds the pipe has exited, or Stop gives up on them and closes it.
-func (p *Process) drain(r *os.File, c *capture) {
-	defer p.pipes.Done()
+// holds the pipe has exited, or, lingerAfterExit after the program exited,
+// gives up on those that have not.
+func (p *Process) drain(r *os.File, c *capture, pipes *sync.WaitGroup) {
+	defer pipes.Done()
 	defer r.Close()
+	copied := make(chan struct{})
+	defer close(copied)
 	go func() {
-		<-p.done
-		// A daemon the role left behind may hold the pipe open forever; the
-		// stop sequence kills it, and this bounds the wait if it survives.
-		time.AfterFunc(p.spec.Grace+2*time.Second, func() { r.SetReadDeadline(time.Now()) })
+		select {
+		case <-copied:
+			return
+		case <-p.done:
+		}
+		t := time.NewTimer(p.spec.Grace + lingerAfterExit)
+		defer t.Stop()
+		select {
+		case <-copied:
+		case <-t.C:
+			// A daemon the role left behind may hold the pipe open
+			// forever; the stop sequence kills it, and this bounds the
+			// wait if it survives.
+			r.SetReadDeadline(time.Now())
+		}
 	}()
 	io.Copy(c, r)
+}
+
+// feed copies stdin to the program until its end, or until the program
+// exits: closing the pipe then unblocks a Write to a program that stopped
+// reading.
+func (p *Process) feed(w *os.File, in io.Reader) {
+	var once sync.Once
+	closeW := func() { once.Do(func() { w.Close() }) }
+	copied := make(chan struct{})
+	go func() {
+		select {
+		case <-copied:
+		case <-p.done:
+			closeW()
+		}
+	}()
+	io.Copy(w, in)
+	closeW()
+	close(copied)
 }
 
 func (p *Process) wait() {
@@ -218,6 +304,22 @@ func (p *Process) wait() {
 	p.mu.Unlock()
 	p.exit = newExit(p.cmd.ProcessState, err, time.Since(p.started), stopped, p.spec.Limits)
 	close(p.done)
+}
+
+// settleTime bounds how long the grader waits for the last output of a
+// program that has exited before it quotes it. The pipes are at EOF when
+// the program exits, unless something it started still holds them.
+const settleTime = time.Second
+
+// settle waits, briefly, until the output of an exited program has been
+// read to its end, so that messages quote its last words.
+func (p *Process) settle() {
+	t := time.NewTimer(settleTime)
+	defer t.Stop()
+	select {
+	case <-p.drained:
+	case <-t.C:
+	}
 }
 
 // Role is the role's name, as in Spec.
@@ -256,9 +358,11 @@ func (p *Process) Stdout() Output { return p.stdout.output() }
 func (p *Process) Stderr() Output { return p.stderr.output() }
 
 // Output waits until both output streams are complete (the program exited
-// and its pipes closed) and returns stdout. Call it after the program exited.
+// and its pipes closed) and returns stdout. Call it after the program exited;
+// if something the program started still holds its stdout, Output returns
+// at most Grace plus two seconds after the exit.
 func (p *Process) Output() Output {
-	p.pipes.Wait()
+	<-p.drained
 	return p.stdout.output()
 }
 
@@ -280,7 +384,7 @@ func (p *Process) Stop() *Exit {
 		}
 		killAll(pgid, p.marker, p.cg)
 		<-p.done
-		p.pipes.Wait()
+		<-p.drained
 		p.cg.remove()
 	})
 	return p.exit
@@ -288,18 +392,80 @@ func (p *Process) Stop() *Exit {
 
 // Describe tells the student what became of the role, for a failure report:
 // "your server exited with status 2 after 0.3 s; its last output: ...".
-// It is empty while the role runs normally.
+// It is empty while the role runs, and once the grader has stopped it.
 func (p *Process) Describe() string {
 	e := p.Exit()
 	if e == nil || e.Stopped {
 		return ""
 	}
+	p.settle()
 	var b strings.Builder
-	fmt.Fprintf(&b, "your %s %s", p.spec.Role, e)
+	fmt.Fprintf(&b, "your %s %s", p.spec.Role, p.ended(e))
 	if last := lastOutput(p.Stderr(), p.Stdout()); last != "" {
 		fmt.Fprintf(&b, "; its last output:\n%s", last)
 	}
 	return b.String()
+}
+
+// ended says how the program ended, with a word on memory when that may be
+// what it ran out of: that limit gives no signal of its own, only a failed
+// allocation, which each language reports in its own way, or crashes on.
+func (p *Process) ended(e *Exit) string {
+	s := e.String()
+	if e.Success() || e.Stopped || e.Limit != "" {
+		return s
+	}
+	limit := bytesString(p.spec.Memory)
+	switch {
+	case mentionsMemory(p.Stderr()) || mentionsMemory(p.Stdout()):
+		s += fmt.Sprintf("; it ran out of memory (its limit is %s)", limit)
+	case e.MaxRSS >= p.spec.Memory/2:
+		s += fmt.Sprintf("; it had used %s of memory, near its limit of %s: it probably ran out of memory",
+			bytesString(e.MaxRSS), limit)
+	case p.spec.Memory < DefaultLimits.Memory && crashed(e, p.Stderr()):
+		// The check holds it to less memory than usual, and a crash is
+		// how a failed allocation often ends (a C program's NULL from
+		// malloc; the Go runtime's mmap failing mid-collection).
+		s += fmt.Sprintf("; it may have run out of memory (this check's limit is %s)", limit)
+	}
+	return s
+}
+
+// crashed says whether a program died of a fault rather than by choice: a
+// crash signal, a shell's report of one, or the Go runtime's own crash
+// report (status 2).
+func crashed(e *Exit, stderr Output) bool {
+	sig := e.Signal
+	if e.Code > 128 && e.Code < 128+65 {
+		sig = syscall.Signal(e.Code - 128)
+	}
+	switch sig {
+	case syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGABRT, syscall.SIGILL, syscall.SIGTRAP:
+		return true
+	}
+	if e.Code != 2 {
+		return false
+	}
+	for _, line := range strings.Split(string(stderr.Head), "\n") {
+		for _, crash := range []string{"SIGSEGV: ", "SIGBUS: ", "unexpected fault address", "fatal error: unexpected signal", "fatal error: fault"} {
+			if strings.HasPrefix(line, crash) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mentionsMemory says whether a program's output reports a failed
+// allocation, as C, C++, Go, Java, Python and Perl word it.
+func mentionsMemory(o Output) bool {
+	text := strings.ToLower(string(o.Head) + "\n" + string(o.Tail))
+	for _, s := range []string{"out of memory", "memoryerror", "cannot allocate memory", "bad_alloc", "outofmemoryerror", "memory exhausted"} {
+		if strings.Contains(text, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // lastOutput is the last lines a program printed, stderr first because
@@ -317,6 +483,18 @@ func lastOutput(stderr, stdout Output) string {
 func indent(s, prefix string) string {
 	s = strings.TrimRight(s, "\n")
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// resolvePath makes a role's program path absolute: relative paths are
+// relative to the submission, where the role runs.
+func resolvePath(path, dir string) string {
+	if path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	if abs, err := filepath.Abs(filepath.Join(dir, path)); err == nil {
+		return abs
+	}
+	return filepath.Join(dir, path)
 }
 
 // checkProgram gives a clear error for the common ways a role's program is
@@ -368,4 +546,27 @@ func newMarker() string {
 func issued(marker string) bool {
 	_, ok := markers.Load(marker)
 	return ok
+}
+
+// checkNetwork rejects a network WaitListening does not know; a check that
+// passes "tcp4" has a bug the grader must not blame on the student.
+func checkNetwork(network string) error {
+	if network != "tcp" && network != "udp" {
+		return fmt.Errorf("proc: WaitListening: network %q, want \"tcp\" or \"udp\"", network)
+	}
+	return nil
+}
+
+// exitedBefore is WaitListening's error for a role that exited first.
+func (p *Process) exitedBefore(e *Exit, network string, port int) error {
+	p.settle()
+	return fmt.Errorf("%w: your %s %s before it opened %s port %d%s", ErrExited, p.spec.Role, p.ended(e),
+		strings.ToUpper(network), port, lastOutputSuffix(p))
+}
+
+func lastOutputSuffix(p *Process) string {
+	if last := lastOutput(p.Stderr(), p.Stdout()); last != "" {
+		return "; its last output:\n" + last
+	}
+	return "; it printed nothing"
 }

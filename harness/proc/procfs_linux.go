@@ -18,9 +18,14 @@ import (
 type procStat struct {
 	pid, ppid, pgrp int
 	state           byte // 'R', 'S', 'Z' (zombie), ...
+	flags           uint64
 }
 
 func (s procStat) alive() bool { return s.state != 'Z' && s.state != 'X' }
+
+// pfKthread is PF_KTHREAD in the stat flags: a kernel thread, which has no
+// environment.
+const pfKthread = 0x00200000
 
 func readStat(pid int) (procStat, bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
@@ -34,12 +39,13 @@ func readStat(pid int) (procStat, bool) {
 		return procStat{}, false
 	}
 	f := strings.Fields(string(b[i+2:]))
-	if len(f) < 3 {
+	if len(f) < 7 {
 		return procStat{}, false
 	}
 	s := procStat{pid: pid, state: f[0][0]}
 	s.ppid, _ = strconv.Atoi(f[1])
 	s.pgrp, _ = strconv.Atoi(f[2])
+	s.flags, _ = strconv.ParseUint(f[6], 10, 64)
 	return s, true
 }
 
@@ -58,24 +64,35 @@ func allPids() []int {
 }
 
 func hasMarker(pid int, marker string) bool {
+	marked, _ := markerOf(pid, marker)
+	return marked
+}
+
+// markerOf says whether pid's environment carries marker. It is unsure
+// when the environment reads empty: a process in the middle of execve has
+// none for a moment, and a daemon caught there must not be missed.
+func markerOf(pid int, marker string) (marked, unsure bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 	if err != nil {
-		return false
+		return false, false // gone, or another user's
+	}
+	if len(b) == 0 {
+		return false, true
 	}
 	want := []byte(markerEnv + "=" + marker + "\x00")
-	return bytes.HasPrefix(b, want) || bytes.Contains(b, append([]byte{0}, want...))
+	return bytes.HasPrefix(b, want) || bytes.Contains(b, append([]byte{0}, want...)), false
 }
 
 // members lists the live processes that belong to a role. With marker set it
 // also reads every process's environment, which costs more; the stop sequence
-// does that, the readiness wait does not.
-func members(pgid int, marker string, cg *cgroup) []int {
+// does that, the readiness wait does not. unsure lists the processes whose
+// environment could not be read just now (see markerOf).
+func members(pgid int, marker string, cg *cgroup) (found, unsure []int) {
 	self := os.Getpid()
 	inCgroup := map[int]bool{}
 	for _, pid := range cg.pids() {
 		inCgroup[pid] = true
 	}
-	var found []int
 	for _, pid := range allPids() {
 		if pid == self {
 			continue
@@ -84,11 +101,21 @@ func members(pgid int, marker string, cg *cgroup) []int {
 		if !ok || !st.alive() {
 			continue
 		}
-		if st.pgrp == pgid || inCgroup[pid] || (marker != "" && hasMarker(pid, marker)) {
+		if st.pgrp == pgid || inCgroup[pid] {
 			found = append(found, pid)
+			continue
+		}
+		if marker == "" || st.flags&pfKthread != 0 {
+			continue
+		}
+		switch marked, uns := markerOf(pid, marker); {
+		case marked:
+			found = append(found, pid)
+		case uns:
+			unsure = append(unsure, pid)
 		}
 	}
-	return found
+	return found, unsure
 }
 
 // waitGone waits until the role's main program has exited, at most grace.
@@ -105,11 +132,26 @@ func waitGone(done <-chan struct{}, pgid int, grace time.Duration) {
 // giving up after a few seconds (a process stuck in the kernel cannot be
 // killed sooner; it is reported by Stray).
 func killAll(pgid int, marker string, cg *cgroup) {
+	const execWindow = 100 * time.Millisecond // longer than an execve takes, even on a loaded machine
 	deadline := time.Now().Add(3 * time.Second)
 	pause := 200 * time.Microsecond
+	unsureSince := map[int]time.Time{}
 	for {
-		victims := members(pgid, marker, cg)
-		if len(victims) == 0 {
+		victims, unsure := members(pgid, marker, cg)
+		// A process whose environment reads empty may be one of the
+		// role's in the middle of an execve: look again until it has
+		// read empty for longer than that takes (env -i leaves it empty
+		// for good, and such a process is not the role's).
+		waiting := false
+		for _, pid := range unsure {
+			since, seen := unsureSince[pid]
+			if !seen {
+				since = time.Now()
+				unsureSince[pid] = since
+			}
+			waiting = waiting || time.Since(since) < execWindow
+		}
+		if len(victims) == 0 && !waiting {
 			return
 		}
 		for _, pid := range victims {

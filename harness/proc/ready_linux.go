@@ -3,6 +3,7 @@ package proc
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"net/netip"
@@ -33,30 +34,27 @@ const tcpListen = 0x0A
 // an address the grader cannot reach, and when ctx is done with what the
 // program did bind instead.
 func (p *Process) WaitListening(ctx context.Context, network string, port int) error {
+	if err := checkNetwork(network); err != nil {
+		return err
+	}
 	pause := 500 * time.Microsecond
 	for {
-		if e := p.Exit(); e != nil {
-			return fmt.Errorf("%w: your %s %s before it opened %s port %d%s", ErrExited, p.spec.Role, e,
-				strings.ToUpper(network), port, lastOutputSuffix(p))
-		}
-		socks := readSockets(p.Pid(), network)
-		for _, s := range socks {
-			if int(s.local.Port()) != port || (network == "tcp" && s.state != tcpListen) {
-				continue
-			}
-			if reachable(s.local.Addr()) {
-				return nil
-			}
-			return fmt.Errorf("%w: your %s bound %s port %d on address %s, which the grader cannot reach at 127.0.0.1; bind all addresses (\"\" or 0.0.0.0) or 127.0.0.1",
-				ErrNotReady, p.spec.Role, strings.ToUpper(network), port, s.local.Addr())
+		if done, err := p.lookListening(network, port); done {
+			return err
 		}
 		t := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			// One last look, so that a role that bound the port as time
+			// ran out is not told it has it "instead".
+			if done, err := p.lookListening(network, port); done {
+				return err
+			}
 			return fmt.Errorf("%w: your %s did not open %s port %d (it was started with -port %d); %s%s",
 				ErrNotReady, p.spec.Role, strings.ToUpper(network), port, port, p.boundInstead(network), lastOutputSuffix(p))
 		case <-p.done:
+			t.Stop()
 		case <-t.C:
 		}
 		// Polling the table is how the kernel lets us watch another
@@ -65,11 +63,38 @@ func (p *Process) WaitListening(ctx context.Context, network string, port int) e
 	}
 }
 
-func lastOutputSuffix(p *Process) string {
-	if last := lastOutput(p.Stderr(), p.Stdout()); last != "" {
-		return "; its last output:\n" + last
+// lookListening looks once at the role and its sockets: done, with a nil
+// error, when it is ready; done, with the reason, when it never will be.
+func (p *Process) lookListening(network string, port int) (done bool, err error) {
+	if e := p.Exit(); e != nil {
+		return true, p.exitedBefore(e, network, port)
 	}
-	return "; it printed nothing"
+	ready, elsewhere := listening(readSockets(p.Pid(), network), network, port)
+	switch {
+	case ready:
+		return true, nil
+	case elsewhere.IsValid():
+		return true, fmt.Errorf("%w: your %s bound %s port %d on address %s, which the grader cannot reach at 127.0.0.1; bind all addresses (\"\" or 0.0.0.0) or 127.0.0.1",
+			ErrNotReady, p.spec.Role, strings.ToUpper(network), port, elsewhere)
+	}
+	return false, nil
+}
+
+// listening looks for the socket a role was told to open among socks: ready
+// if one is listening (TCP) or bound (UDP) where 127.0.0.1 reaches it;
+// otherwise the address of one bound where it does not, if any. Every
+// socket is looked at: a role may bind the port on several addresses.
+func listening(socks []socket, network string, port int) (ready bool, elsewhere netip.Addr) {
+	for _, s := range socks {
+		if int(s.local.Port()) != port || (network == "tcp" && s.state != tcpListen) {
+			continue
+		}
+		if reachable(s.local.Addr()) {
+			return true, netip.Addr{}
+		}
+		elsewhere = s.local.Addr()
+	}
+	return false, elsewhere
 }
 
 // boundInstead describes the sockets the role's processes do have, so that
@@ -77,7 +102,8 @@ func lastOutputSuffix(p *Process) string {
 // or no socket at all.
 func (p *Process) boundInstead(network string) string {
 	inodes := map[string]bool{}
-	for _, pid := range members(p.Pid(), "", p.cg) {
+	pids, _ := members(p.Pid(), "", p.cg)
+	for _, pid := range pids {
 		fds, _ := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "fd"))
 		for _, fd := range fds {
 			link, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "fd", fd.Name()))
@@ -158,7 +184,8 @@ func parseSocketTable(path string) []socket {
 }
 
 // parseHexAddr parses the kernel's "0100007F:1F90": the address as 32-bit
-// words in host byte order (little-endian here), the port in big-endian hex.
+// words in host byte order (little-endian on amd64 and arm64), the port as
+// a plain hex number.
 func parseHexAddr(s string) (netip.AddrPort, error) {
 	host, port, ok := strings.Cut(s, ":")
 	if !ok {
@@ -169,7 +196,7 @@ func parseHexAddr(s string) (netip.AddrPort, error) {
 		return netip.AddrPort{}, fmt.Errorf("bad address %q", s)
 	}
 	for i := 0; i < len(raw); i += 4 {
-		raw[i], raw[i+1], raw[i+2], raw[i+3] = raw[i+3], raw[i+2], raw[i+1], raw[i]
+		binary.BigEndian.PutUint32(raw[i:], binary.NativeEndian.Uint32(raw[i:]))
 	}
 	n, err := strconv.ParseUint(port, 16, 16)
 	if err != nil {

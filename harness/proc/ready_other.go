@@ -18,11 +18,14 @@ import (
 // "connection refused" while nothing is bound. Unlike the Linux version the
 // probe reaches the student's program; grading runs on Linux.
 func (p *Process) WaitListening(ctx context.Context, network string, port int) error {
+	if err := checkNetwork(network); err != nil {
+		return err
+	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	pause := time.Millisecond
 	for {
 		if e := p.Exit(); e != nil {
-			return fmt.Errorf("%w: your %s %s before it opened %s port %d", ErrExited, p.spec.Role, e, strings.ToUpper(network), port)
+			return p.exitedBefore(e, network, port)
 		}
 		if probe(network, addr) {
 			return nil
@@ -31,7 +34,8 @@ func (p *Process) WaitListening(ctx context.Context, network string, port int) e
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("%w: your %s did not open %s port %d (it was started with -port %d)", ErrNotReady, p.spec.Role, strings.ToUpper(network), port, port)
+			return fmt.Errorf("%w: your %s did not open %s port %d (it was started with -port %d)%s",
+				ErrNotReady, p.spec.Role, strings.ToUpper(network), port, port, lastOutputSuffix(p))
 		case <-p.done:
 		case <-t.C:
 		}

@@ -7,3 +7,6 @@ import "syscall"
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
+
+// maxRSS is ru_maxrss in bytes; Linux counts kilobytes.
+func maxRSS(ru *syscall.Rusage) int64 { return ru.Maxrss * 1024 }

@@ -30,12 +30,19 @@ import (
 // proxy's write of the reply. The scripted fates (drops, holds) produce the
 // first case on every run, on any machine.
 
-// timeout is the -timeout the client checks pass, in seconds.
-const timeout = 0.5
+// The -timeout the client checks pass, in seconds. A check whose script
+// loses pings waits out a timeout for each, so it uses a short one; a
+// check where every reply should arrive uses a long one, which costs
+// nothing and leaves a slow grader more room.
+const (
+	shortTimeout = 0.5
+	longTimeout  = 2.0
+)
 
 // scenario is one run of the pinger.
 type scenario struct {
 	count    int
+	timeout  float64       // -timeout, seconds
 	up, down netem.Script  // fates by ping number
 	delay    time.Duration // added to every reply
 }
@@ -70,33 +77,79 @@ func runPinger(t *grader.T, sc scenario) run {
 	proxy := t.UDPProxy(echo, []netem.Impairment{sc.up}, down)
 	start := time.Now()
 	client := t.Start("client", "-server", proxy.Addr().String(),
-		"-count", strconv.Itoa(sc.count), "-timeout", strconv.FormatFloat(timeout, 'f', -1, 64))
-	limit := time.Duration(sc.count)*(seconds(timeout)+sc.delay) + 3*time.Second
-	e := client.Wait(limit)
+		"-count", strconv.Itoa(sc.count), "-timeout", strconv.FormatFloat(sc.timeout, 'f', -1, 64))
+	e := client.Wait(sc.limit())
 	r := run{sc: sc, stdout: client.Stdout(), exit: e.Code, ended: time.Now(), elapsed: time.Since(start)}
 	if e.Signal != 0 {
 		t.Fatalf("your client %s", e)
 	}
-	r.events = proxy.Events()
 	r.out = parsePinger(r.stdout)
+	r.events = settled(t, proxy, len(r.out.pings))
 	return r
+}
+
+// limit is how long a correct client may take: its start, then a timeout
+// and the reply delay per ping at most, and some slack.
+func (sc scenario) limit() time.Duration {
+	return grader.StartupTimeout + time.Duration(sc.count)*(seconds(sc.timeout)+sc.delay) + 3*time.Second
+}
+
+// settled returns the proxy's log once it holds the first n pings. When the
+// client exits, its last pings may still wait in the proxy's socket, read
+// but not yet logged; the log catches up within moments.
+func settled(t *grader.T, proxy *netem.UDPProxy, n int) []netem.Event {
+	deadline := time.Now().Add(grader.ReplyTimeout)
+	pause := 100 * time.Microsecond
+	for {
+		events := proxy.Events()
+		pings := 0
+		for _, e := range events {
+			if e.Dir == netem.Up {
+				pings++
+			}
+		}
+		if pings >= n || time.Now().After(deadline) {
+			return events
+		}
+		select {
+		case <-t.Context().Done():
+			return events
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 10*time.Millisecond)
+	}
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // expected says what each ping's line may say, from the proxy's log.
 func (r run) expected() []outcome {
+	// A ping is known by its sequence number, or, if it has none ("Ping1"),
+	// by its place among the client's datagrams, so that a ping in the
+	// wrong format costs ping-format, not every check. A reply is known by
+	// its payload: the grader's echo server sends the ping back uppercased.
 	pingAt := map[int]time.Time{}
-	reply := map[int]netem.Event{}
+	pingOf := map[string]int{}
 	for _, e := range r.events {
-		k := seqOf(e)
-		if k == 0 {
+		if e.Dir != netem.Up {
 			continue
 		}
-		switch {
-		case e.Dir == netem.Up && pingAt[k].IsZero():
+		k := seqOf(e)
+		if k == 0 {
+			k = int(e.N)
+		}
+		if pingAt[k].IsZero() {
 			pingAt[k] = e.At
-		case e.Dir == netem.Down && !e.Released.IsZero() && reply[k].Released.IsZero():
+			pingOf[string(upper(e.Data))] = k
+		}
+	}
+	reply := map[int]netem.Event{}
+	for _, e := range r.events {
+		k, ok := pingOf[string(e.Data)]
+		if e.Dir != netem.Down || !ok || e.Released.IsZero() {
+			continue
+		}
+		if reply[k].Released.IsZero() {
 			reply[k] = e
 		}
 	}
@@ -113,7 +166,7 @@ func (r run) expected() []outcome {
 			out[i] = notSent
 		case rep.Released.IsZero() || rep.Released.After(next):
 			out[i] = mustTimeOut
-		case !rep.Delivered.IsZero() && rep.Delivered.Sub(sent) <= seconds(timeout)/2:
+		case !rep.Delivered.IsZero() && rep.Delivered.Sub(sent) <= seconds(r.sc.timeout)/2:
 			out[i] = mustReply
 		default:
 			out[i] = either
@@ -183,7 +236,7 @@ func renderOutcomes(want []outcome) string {
 }
 
 func (r run) describe() string {
-	parts := []string{fmt.Sprintf("%d pings, -timeout %g", r.sc.count, timeout)}
+	parts := []string{fmt.Sprintf("%d pings, -timeout %g", r.sc.count, r.sc.timeout)}
 	if s := r.sc.up.String(); s != "" {
 		parts = append(parts, "pings: "+s)
 	}

@@ -139,6 +139,9 @@ func checkStats(p pingOutput, count, received int) error {
 			rtts = append(rtts, l.rtt)
 		}
 	}
+	if len(rtts) == 0 {
+		return fmt.Errorf("the statistics count %d replies, but no reply line was printed", received)
+	}
 	lo, hi, sum := rtts[0], rtts[0], 0.0
 	for _, r := range rtts {
 		lo, hi, sum = min(lo, r), max(hi, r), sum+r
