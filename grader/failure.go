@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -51,16 +52,36 @@ func diffBytes(want, got []byte) string {
 	if isText(want) && isText(got) {
 		return cmp.Diff(strings.SplitAfter(string(want), "\n"), strings.SplitAfter(string(got), "\n"))
 	}
-	return cmp.Diff(want, got)
+	return "" // for binary, the window around the first difference says more
 }
 
+// isText says whether b is UTF-8 text without control characters other
+// than line breaks and tabs, which a line diff shows well.
 func isText(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
 	for _, c := range b {
-		if (c < 0x20 || c >= 0x7f) && c != '\n' && c != '\r' && c != '\t' {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f {
 			return false
 		}
 	}
 	return true
+}
+
+// window is the bytes of b around offset i, quoted, for showing where two
+// long payloads part ways.
+func window(b []byte, i int) string {
+	const before, after = 24, 40
+	lo, hi := max(0, i-before), min(len(b), i+after)
+	s := trace.Quote(b[lo:hi], 200)
+	if lo > 0 {
+		s = "…" + s
+	}
+	if hi < len(b) {
+		s += "…"
+	}
+	return fmt.Sprintf("bytes %d-%d: %s", lo, hi, s)
 }
 
 func indent(s, prefix string) string {

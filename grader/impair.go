@@ -31,14 +31,15 @@ func (t *T) UDPProxy(target netip.AddrPort, up, down []netem.Impairment) *netem.
 // TCPProxy puts the TCP impairment proxy in front of target, with toxics
 // for each direction.
 func (t *T) TCPProxy(target netip.AddrPort, up, down []netem.Toxic) *netem.TCPProxy {
-	p, err := netem.NewTCPProxy(netem.TCPConfig{
-		Target:  target.String(),
-		Seed:    t.seed,
-		Key:     t.check.ID,
-		Up:      up,
-		Down:    down,
-		OnEvent: t.recordProxy("tcp"),
-	})
+	return t.TCPProxyWith(netem.TCPConfig{Target: target.String(), Up: up, Down: down})
+}
+
+// TCPProxyWith starts a TCP impairment proxy configured by cfg (for Paced,
+// say); the check fills in the seed, its ID as the key, and the
+// transcript.
+func (t *T) TCPProxyWith(cfg netem.TCPConfig) *netem.TCPProxy {
+	cfg.Seed, cfg.Key, cfg.OnEvent = t.seed, t.check.ID, t.recordProxy("tcp")
+	p, err := netem.NewTCPProxy(cfg)
 	if err != nil {
 		t.GraderErrorf("starting the TCP impairment proxy: %v", err)
 	}

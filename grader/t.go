@@ -168,8 +168,12 @@ func (t *T) ExpectBytes(what string, want, got []byte) {
 		Expected: Quote(want),
 		Actual:   Quote(got),
 	}
-	if i := firstDifference(want, got); i >= 0 {
-		f.Message += fmt.Sprintf("; the first difference is at byte %d", i)
+	i := firstDifference(want, got)
+	f.Message += fmt.Sprintf("; the first difference is at byte %d", i)
+	if i > 40 {
+		// The quoted heads agree; show where the payloads part ways.
+		f.Expected += "\n    at the first difference, " + window(want, i)
+		f.Actual += "\n    at the first difference, " + window(got, i)
 	}
 	if len(want) <= 4096 && len(got) <= 4096 {
 		f.Diff = diffBytes(want, got)

@@ -53,7 +53,20 @@ func TestFailureMessages(t *testing.T) {
 			message:  "the header is wrong (3 bytes expected, 3 received); the first difference is at byte 1",
 			expected: "hex 0001 ff",
 			actual:   "hex 0002 ff",
-			diff:     []string{"0x01", "0x02"},
+		},
+		{
+			name: "far",
+			run: func(t *grader.T) {
+				want := []byte(strings.Repeat("A", 200) + "XYZ" + strings.Repeat("B", 100))
+				got := []byte(strings.Repeat("A", 200) + "xyz" + strings.Repeat("B", 100))
+				t.ExpectBytes("the reply", want, got)
+			},
+			message: "the reply is wrong (303 bytes expected, 303 received); the first difference is at byte 200",
+			expected: `"` + strings.Repeat("A", 159) + `"… (159 of 303 bytes shown)` +
+				"\n    at the first difference, bytes 176-240: …\"" + strings.Repeat("A", 24) + "XYZ" + strings.Repeat("B", 37) + `"…`,
+			actual: `"` + strings.Repeat("A", 159) + `"… (159 of 303 bytes shown)` +
+				"\n    at the first difference, bytes 176-240: …\"" + strings.Repeat("A", 24) + "xyz" + strings.Repeat("B", 37) + `"…`,
+			diff: []string{"XYZ", "xyz"},
 		},
 		{
 			name:     "longer",
@@ -101,7 +114,7 @@ func TestFailureMessages(t *testing.T) {
 		})
 	}
 	// The fail row kept its sentinel.
-	assert.ErrorIs(t, rep.Results[6].Failure.Err, grader.ErrClosed)
+	assert.ErrorIs(t, rep.Results[7].Failure.Err, grader.ErrClosed)
 }
 
 func TestFailureString(t *testing.T) {

@@ -34,6 +34,14 @@ func (t *T) DialTCP(r *Role) *TCPConn {
 	return t.DialTCPAddr(r.Addr, "your "+r.name)
 }
 
+// DialTCPAs connects to a server role as a named client ("client A"), the
+// name the transcript gives the grader's side of the connection.
+func (t *T) DialTCPAs(r *Role, name string) *TCPConn {
+	c := t.DialTCP(r)
+	c.name = name
+	return c
+}
+
 // DialTCPAddr connects to addr, named peerName in the transcript. A refused
 // or timed-out connection fails the check.
 func (t *T) DialTCPAddr(addr netip.AddrPort, peerName string) *TCPConn {
@@ -121,29 +129,60 @@ func (c *TCPConn) record(kind trace.Kind, p []byte, note string) {
 	c.t.trace.Add(trace.Event{Kind: kind, Proto: "tcp", From: from, To: to, Src: src, Dst: dst, Data: p, Text: note})
 }
 
-// Write sends p in one write (one segment, Nagle off).
+// Write sends p in one write (one segment, Nagle off, if it fits). A
+// server that stops reading, so that p cannot be sent within
+// ReplyTimeout, fails the check.
 func (c *TCPConn) Write(p []byte) {
 	c.record(trace.Send, p, "")
-	if _, err := c.c.Write(p); err != nil {
+	c.c.SetWriteDeadline(c.waitDeadline())
+	n, err := c.c.Write(p)
+	switch {
+	case err == nil:
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		c.t.failWait(fmt.Sprintf("%s stopped reading: %d of %d bytes could not be sent within %s",
+			c.peerName, len(p)-n, len(p), ReplyTimeout), ErrTimeout)
+	default:
 		c.t.failWait(fmt.Sprintf("writing to %s", c.peerName), err)
 	}
 }
 
-// WriteSegments sends each segment on its own, and waits until the peer has
-// read one before sending the next. So the peer's reads return exactly
+// WriteSegments sends each segment on its own, and sends each only once
+// the peer has read the one before. So the peer's reads return exactly
 // these pieces, whatever the scheduler does: a line split across segments
-// is seen split, deterministically.
+// is seen split, on every run. A peer that leaves a segment unread for
+// ReplyTimeout fails the check; one that closed the connection does not
+// (the rest is not sent, and the check's next read tells what happened).
 func (c *TCPConn) WriteSegments(segs ...[]byte) {
-	w := netem.NewSegmentWriter(c.c, netem.WriterOptions{Paced: true, Context: c.t.ctx})
 	for i, s := range segs {
 		c.record(trace.Send, s, fmt.Sprintf("segment %d of %d", i+1, len(segs)))
-		if err := w.WriteSegment(s); err != nil {
-			if errors.Is(err, netem.ErrNotRead) {
-				c.t.failWait(fmt.Sprintf("%s did not read segment %d of %d", c.peerName, i, len(segs)), ErrTimeout)
-			}
-			c.t.failWait(fmt.Sprintf("writing segment %d to %s", i+1, c.peerName), err)
+		ctx, cancel := c.t.timeoutCtx(ReplyTimeout)
+		w := netem.NewSegmentWriter(c.c, netem.WriterOptions{Paced: true, Context: ctx})
+		err := w.WriteSegment(s)
+		cancel()
+		switch {
+		case err == nil:
+		case errors.Is(err, netem.ErrNotRead) && c.t.deadServer() == nil && c.t.ctx.Err() == nil:
+			c.t.Fail(Failure{
+				Message: fmt.Sprintf("%s did not read segment %d of %d within %s of its arrival, so the rest was not sent",
+					c.peerName, i+1, len(segs), ReplyTimeout),
+				Expected: "the peer reads whatever arrives, however little",
+				Actual:   fmt.Sprintf("segment %d (%s) was still waiting in its receive queue", i+1, Quote(s)),
+				Err:      ErrTimeout,
+			})
+		default:
+			c.t.Logf("the grader could not send segment %d of %d to %s: %v", i+1, len(segs), c.peerName, err)
+			return
 		}
 	}
+}
+
+// waitDeadline is ReplyTimeout from now, capped by the check's deadline.
+func (c *TCPConn) waitDeadline() time.Time {
+	d := time.Now().Add(ReplyTimeout)
+	if cd := c.t.Deadline(); cd.Before(d) {
+		d = cd
+	}
+	return d
 }
 
 // CloseWrite half-closes: the peer reads EOF, and can still send.
@@ -168,11 +207,7 @@ func (c *TCPConn) fill() bool {
 	if c.eof || c.readErr != nil {
 		return false
 	}
-	deadline := time.Now().Add(ReplyTimeout)
-	if d := c.t.Deadline(); d.Before(deadline) {
-		deadline = d
-	}
-	c.c.SetReadDeadline(deadline)
+	c.c.SetReadDeadline(c.waitDeadline())
 	// The watcher in wrapTCP cuts reads short when a server dies; if it
 	// fired before the line above, this read must be cut short too.
 	select {
@@ -209,7 +244,7 @@ func (c *TCPConn) ReadN(n int, what string) []byte {
 	for len(c.buf) < n && c.fill() {
 	}
 	if len(c.buf) < n {
-		c.failShort(what, n)
+		c.failShort(what, nil, n)
 	}
 	out := c.buf[:n:n]
 	c.buf = c.buf[n:]
@@ -222,7 +257,7 @@ func (c *TCPConn) Expect(what string, want []byte) {
 	}
 	got := c.buf[:min(len(want), len(c.buf))]
 	if len(got) < len(want) && bytes.HasPrefix(want, got) {
-		c.failShort(what, len(want))
+		c.failShort(what, want, len(want))
 	}
 	c.buf = c.buf[len(got):]
 	c.t.ExpectBytes(what, want, got)
@@ -237,7 +272,7 @@ func (c *TCPConn) ReadLine(what string) []byte {
 			return out
 		}
 		if !c.fill() {
-			c.failShort(what+" (a line ending in \\n)", -1)
+			c.failShort(what+" (a line ending in \\n)", nil, -1)
 		}
 	}
 }
@@ -247,7 +282,7 @@ func (c *TCPConn) ReadToEOF(what string) []byte {
 	for c.fill() {
 	}
 	if !c.eof {
-		c.failShort(what+" and then the end of the connection", -1)
+		c.failShort(what+" and then the end of the connection", nil, -1)
 	}
 	out := c.buf
 	c.buf = nil
@@ -263,8 +298,10 @@ func (c *TCPConn) ExpectEOF(what string) {
 	}
 }
 
-// failShort fails a read that ended early, saying why and what came.
-func (c *TCPConn) failShort(what string, want int) {
+// failShort fails a read that ended early, saying why and what came. want
+// is what was expected, when the check knows it, and n its length (-1:
+// until a delimiter or EOF).
+func (c *TCPConn) failShort(what string, want []byte, n int) {
 	why := "nothing more arrived within " + ReplyTimeout.String()
 	switch {
 	case c.eof:
@@ -275,16 +312,20 @@ func (c *TCPConn) failShort(what string, want int) {
 		why = "the connection failed: " + c.readErr.Error()
 	}
 	got := fmt.Sprintf("%d bytes", len(c.buf))
-	if want >= 0 {
-		got = fmt.Sprintf("%d of %d bytes", len(c.buf), want)
+	if n >= 0 {
+		got = fmt.Sprintf("%d of %d bytes", len(c.buf), n)
 	}
 	err := ErrTimeout
 	if c.eof {
 		err = ErrClosed
 	}
-	c.t.Fail(Failure{
+	f := Failure{
 		Message: fmt.Sprintf("%s: %s arrived, then %s", what, got, why),
 		Actual:  Quote(c.buf),
 		Err:     err,
-	})
+	}
+	if want != nil {
+		f.Expected = Quote(want)
+	}
+	c.t.Fail(f)
 }

@@ -135,7 +135,7 @@ func Start(spec Spec) (*Process, error) {
 	if err := checkProgram(spec.Path, spec.Role); err != nil {
 		return nil, err
 	}
-	self, err := os.Executable()
+	self, err := selfExecutable()
 	if err != nil {
 		return nil, fmt.Errorf("proc: cannot find the grader's own executable to launch %s: %v", spec.Role, err)
 	}
@@ -372,10 +372,13 @@ func (p *Process) Output() Output {
 // safe to call more than once and from several goroutines.
 func (p *Process) Stop() *Exit {
 	p.stopOnce.Do(func() {
-		p.mu.Lock()
-		p.stopping = true
-		p.mu.Unlock()
 		pgid := p.cmd.Process.Pid
+		// A program that already died on its own (of SIGPIPE, say) but
+		// has not been reaped yet keeps its own cause of death: it was
+		// not stopped by the grader.
+		p.mu.Lock()
+		p.stopping = !exitedOnItsOwn(pgid)
+		p.mu.Unlock()
 		select {
 		case <-p.done:
 		default:

@@ -223,3 +223,28 @@ func nprocLimit(n int) uint64 {
 	}
 	return uint64(count + n)
 }
+
+// exitedOnItsOwn says whether the process has already exited (it is a
+// zombie waiting to be reaped), before the grader signals it.
+func exitedOnItsOwn(pid int) bool {
+	st, ok := readStat(pid)
+	return ok && !st.alive()
+}
+
+// selfExecutable is the grader's own program, for the launcher. The kernel's
+// link to it stays right even if the file is replaced while grading runs
+// (a TA rebuilding bin/socklab during a batch).
+func selfExecutable() (string, error) { return "/proc/self/exe", nil }
+
+// Busy says whether any process of the role is running or waiting for a CPU
+// or a disk (state R or D): a program that is slow because the machine is
+// busy, not one that sleeps without doing what it should.
+func (p *Process) Busy() bool {
+	found, _ := members(p.Pid(), "", p.cg)
+	for _, pid := range found {
+		if st, ok := readStat(pid); ok && (st.state == 'R' || st.state == 'D') {
+			return true
+		}
+	}
+	return false
+}

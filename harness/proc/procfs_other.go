@@ -3,6 +3,7 @@
 package proc
 
 import (
+	"os"
 	"syscall"
 	"time"
 )
@@ -26,3 +27,10 @@ func killAll(pgid int, marker string, cg *cgroup) {
 func Stray() []int { return nil }
 
 func nprocLimit(n int) uint64 { return 0 }
+
+func exitedOnItsOwn(pid int) bool { return false }
+
+func selfExecutable() (string, error) { return os.Executable() }
+
+// Busy cannot tell without /proc; it says no.
+func (p *Process) Busy() bool { return false }
