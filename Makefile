@@ -35,9 +35,11 @@ grade: build
 		bin/socklab grade -seed $(SEED) $(GRADEFLAGS) $$a "$$dir"; echo; \
 	done
 
+# The whole suite once; then the build with hidden checks, whose suites
+# must still validate and whose rubric tests must still pass.
 test:
 	$(GO) test -race -count=1 -timeout 9m $(TESTFLAGS) ./...
-	$(GO) test -race -count=1 -timeout 9m -tags hidden $(TESTFLAGS) ./grader/suites/...
+	$(GO) test -count=1 -tags hidden -run 'Valid|Rubric|Sections|Requirements' $(TESTFLAGS) ./grader/... ./handouts
 
 test-short:
 	$(GO) test -short -count=1 ./...

@@ -65,8 +65,8 @@ func run(server string) int {
 	// Copy answers until the server closes the connection (EOF). The
 	// server decides when the conversation is over, not our stdin: it
 	// may still be answering our last lines after our input has ended.
-	if _, err := io.Copy(os.Stdout, conn); err != nil {
-		log.Printf("receive: %v", err) // a reset, for instance
+	if err := receive(conn, os.Stdout); err != nil {
+		log.Print(err)
 		return 1
 	}
 
@@ -83,6 +83,28 @@ func run(server string) int {
 	default:
 	}
 	return 0
+}
+
+// receive copies what the server sends to out until the server closes the
+// connection. Each Read returns whatever has arrived, a piece of a line or
+// several lines; they are written out as they come, since the answer is a
+// stream of bytes, not of lines.
+func receive(conn net.Conn, out io.Writer) error {
+	buf := make([]byte, 32*1024)
+	for {
+		n, err := conn.Read(buf)
+		if n > 0 {
+			if _, werr := out.Write(buf[:n]); werr != nil {
+				return fmt.Errorf("writing the answers: %w", werr)
+			}
+		}
+		if err == io.EOF {
+			return nil // the server closed the connection: all answered
+		}
+		if err != nil {
+			return fmt.Errorf("receiving from the server: %w", err) // a reset, for instance
+		}
+	}
 }
 
 // send copies in to conn until in ends, then closes conn's sending side.
