@@ -1,10 +1,7 @@
 package proc
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"os"
@@ -13,20 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/socklab/socklab/harness/sockstat"
 )
 
 // Readiness, read from the kernel's socket tables rather than probed: a
 // probe datagram or connection would be the first thing the student's server
 // sees, and a check must decide everything its server receives.
-
-// socket is one row of /proc/<pid>/net/{tcp,tcp6,udp,udp6}.
-type socket struct {
-	local, remote netip.AddrPort
-	state         int // TCP: 0x0A is LISTEN; UDP: 0x07 unconnected, 0x01 connected
-	inode         string
-}
-
-const tcpListen = 0x0A
 
 // WaitListening waits until the role has a socket that the grader can reach
 // at 127.0.0.1:port: listening, for network "tcp"; bound, for "udp". It
@@ -84,15 +74,15 @@ func (p *Process) lookListening(network string, port int) (done bool, err error)
 // if one is listening (TCP) or bound (UDP) where 127.0.0.1 reaches it;
 // otherwise the address of one bound where it does not, if any. Every
 // socket is looked at: a role may bind the port on several addresses.
-func listening(socks []socket, network string, port int) (ready bool, elsewhere netip.Addr) {
+func listening(socks []sockstat.Socket, network string, port int) (ready bool, elsewhere netip.Addr) {
 	for _, s := range socks {
-		if int(s.local.Port()) != port || (network == "tcp" && s.state != tcpListen) {
+		if int(s.Local.Port()) != port || (network == "tcp" && s.State != sockstat.Listen) {
 			continue
 		}
-		if reachable(s.local.Addr()) {
+		if reachable(s.Local.Addr()) {
 			return true, netip.Addr{}
 		}
-		elsewhere = s.local.Addr()
+		elsewhere = s.Local.Addr()
 	}
 	return false, elsewhere
 }
@@ -101,31 +91,28 @@ func listening(socks []socket, network string, port int) (ready bool, elsewhere 
 // "never got ready" comes with a hint: the wrong port, the wrong protocol,
 // or no socket at all.
 func (p *Process) boundInstead(network string) string {
-	inodes := map[string]bool{}
+	held := map[uint64]bool{}
 	pids, _ := members(p.Pid(), "", p.cg)
 	for _, pid := range pids {
-		fds, _ := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "fd"))
-		for _, fd := range fds {
-			link, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "fd", fd.Name()))
-			if inode, ok := strings.CutPrefix(link, "socket:["); ok {
-				inodes[strings.TrimSuffix(inode, "]")] = true
-			}
+		inodes, _ := sockstat.Inodes(pid)
+		for _, inode := range inodes {
+			held[inode] = true
 		}
 	}
 	var seen []string
 	for _, nw := range []string{"tcp", "udp"} {
 		for _, s := range readSockets(p.Pid(), nw) {
-			if !inodes[s.inode] {
+			if !held[s.Inode] {
 				continue
 			}
 			what := "bound"
 			if nw == "tcp" {
-				if s.state != tcpListen {
+				if s.State != sockstat.Listen {
 					continue
 				}
 				what = "listening"
 			}
-			seen = append(seen, fmt.Sprintf("%s port %d (%s on %s)", strings.ToUpper(nw), s.local.Port(), what, s.local.Addr()))
+			seen = append(seen, fmt.Sprintf("%s port %d (%s on %s)", strings.ToUpper(nw), s.Local.Port(), what, s.Local.Addr()))
 		}
 	}
 	slices.Sort(seen)
@@ -143,65 +130,13 @@ func reachable(addr netip.Addr) bool {
 	return addr.IsUnspecified() || addr == netip.AddrFrom4([4]byte{127, 0, 0, 1})
 }
 
-// readSockets reads the role's socket tables (its own network namespace's,
-// through /proc/<pid>; the machine's if it is gone).
-func readSockets(pid int, network string) []socket {
+// readSockets reads the role's sockets of network, "tcp" or "udp" (its own
+// network namespace's, through /proc/<pid>; the machine's if it is gone).
+func readSockets(pid int, network string) []sockstat.Socket {
 	base := filepath.Join("/proc", strconv.Itoa(pid), "net")
 	if _, err := os.Stat(base); err != nil {
 		base = "/proc/net"
 	}
-	var out []socket
-	for _, file := range []string{network, network + "6"} {
-		out = append(out, parseSocketTable(filepath.Join(base, file))...)
-	}
-	return out
-}
-
-func parseSocketTable(path string) []socket {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []socket
-	sc := bufio.NewScanner(f)
-	sc.Scan() // the header
-	for sc.Scan() {
-		// "sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ..."
-		f := strings.Fields(sc.Text())
-		if len(f) < 10 {
-			continue
-		}
-		local, err1 := parseHexAddr(f[1])
-		remote, err2 := parseHexAddr(f[2])
-		state, err3 := strconv.ParseInt(f[3], 16, 32)
-		if err1 != nil || err2 != nil || err3 != nil {
-			continue
-		}
-		out = append(out, socket{local: local, remote: remote, state: int(state), inode: f[9]})
-	}
-	return out
-}
-
-// parseHexAddr parses the kernel's "0100007F:1F90": the address as 32-bit
-// words in host byte order (little-endian on amd64 and arm64), the port as
-// a plain hex number.
-func parseHexAddr(s string) (netip.AddrPort, error) {
-	host, port, ok := strings.Cut(s, ":")
-	if !ok {
-		return netip.AddrPort{}, fmt.Errorf("no port in %q", s)
-	}
-	raw, err := hex.DecodeString(host)
-	if err != nil || (len(raw) != 4 && len(raw) != 16) {
-		return netip.AddrPort{}, fmt.Errorf("bad address %q", s)
-	}
-	for i := 0; i < len(raw); i += 4 {
-		binary.BigEndian.PutUint32(raw[i:], binary.NativeEndian.Uint32(raw[i:]))
-	}
-	n, err := strconv.ParseUint(port, 16, 16)
-	if err != nil {
-		return netip.AddrPort{}, fmt.Errorf("bad port %q", s)
-	}
-	addr, _ := netip.AddrFromSlice(raw)
-	return netip.AddrPortFrom(addr, uint16(n)), nil
+	socks, _ := sockstat.ListIn(base, network, sockstat.Filter{})
+	return socks
 }

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/socklab/socklab/harness/sockstat"
 )
 
 // reserve reserves a port for the test.
@@ -190,119 +190,26 @@ func TestWaitListeningThroughShell(t *testing.T) {
 	}
 }
 
-// Rows of /proc/net/{tcp,tcp6,udp6}, as captured on Linux 6.x (amd64); the
-// 127.0.0.2 and link-local rows are edited from captured ones.
-const (
-	tcpHeader  = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-	tcp6Header = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-	tcpListen4 = "   0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1574 1 000000009a91c37b 100 0 0 10 0\n"
-	tcpLocal4  = "   1: 0200007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 2231 1 0000000000000000 100 0 0 10 0\n"
-	tcp6Any    = "   0: 00000000000000000000000000000000:90D7 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 33757 1 00000000c2dff296 100 0 0 10 0\n"
-	tcp6Mapped = "   1: 0000000000000000FFFF00000100007F:90D7 0000000000000000FFFF00000100007F:8252 01 00000000:00000000 00:00000000 00000000     0        0 33759 1 00000000d11dd27a 20 0 0 10 -1\n"
-	udp6Local  = " 9756: 00000000000000000000000001000000:8A13 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 33760 2 00000000fbfe0895 0\n"
-	tcp6Link   = "   2: 000080FE00000000FF00545090ACB6FE:0016 000080FE00000000FF00545001F2B3FE:D431 01 00000000:00000000 02:000A7C2B 00000000     0        0 40013 2 0000000000000000 20 4 30 10 -1\n"
-)
-
-func TestParseHexAddr(t *testing.T) {
-	tests := []struct {
-		in   string
-		want string // "" for an error
-	}{
-		{"0100007F:1F90", "127.0.0.1:8080"},
-		{"00000000:07E8", "0.0.0.0:2024"},
-		{"0200007F:0035", "127.0.0.2:53"},
-		{"00000000000000000000000000000000:90D7", "[::]:37079"},
-		{"00000000000000000000000001000000:8A13", "[::1]:35347"},
-		{"0000000000000000FFFF00000100007F:8252", "[::ffff:127.0.0.1]:33362"},
-		{"000080FE00000000FF00545090ACB6FE:0016", "[fe80::5054:ff:feb6:ac90]:22"},
-		{"0100007f:1f90", "127.0.0.1:8080"},
-		{"0100007F", ""},
-		{"0100007F:", ""},
-		{"0100007F:10000", ""},
-		{"0100007G:1F90", ""},
-		{"01007F:1F90", ""},
-		{"0100007F0:1F90", ""},
-		{":1F90", ""},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		got, err := parseHexAddr(tt.in)
-		switch {
-		case tt.want == "" && err == nil:
-			t.Errorf("parseHexAddr(%q) = %v, want an error", tt.in, got)
-		case tt.want != "" && err != nil:
-			t.Errorf("parseHexAddr(%q): %v", tt.in, err)
-		case tt.want != "" && got.String() != tt.want:
-			t.Errorf("parseHexAddr(%q) = %v, want %s", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestParseSocketTable(t *testing.T) {
-	sock := func(local, remote string, state int, inode string) socket {
-		return socket{netip.MustParseAddrPort(local), netip.MustParseAddrPort(remote), state, inode}
-	}
-	tests := []struct {
-		name, table string
-		want        []socket
-	}{
-		{"tcp", tcpHeader + tcpListen4 + tcpLocal4, []socket{
-			sock("0.0.0.0:2024", "0.0.0.0:0", tcpListen, "1574"),
-			sock("127.0.0.2:8080", "0.0.0.0:0", tcpListen, "2231"),
-		}},
-		{"tcp6", tcp6Header + tcp6Any + tcp6Mapped + tcp6Link, []socket{
-			sock("[::]:37079", "[::]:0", tcpListen, "33757"),
-			sock("[::ffff:127.0.0.1]:37079", "[::ffff:127.0.0.1]:33362", 1, "33759"),
-			sock("[fe80::5054:ff:feb6:ac90]:22", "[fe80::5054:ff:feb3:f201]:54321", 1, "40013"),
-		}},
-		{"udp6", tcp6Header + udp6Local, []socket{sock("[::1]:35347", "[::]:0", 7, "33760")}},
-		{"header only", tcpHeader, nil},
-		{"empty", "", nil},
-		{"damaged rows skipped", tcpHeader + "   0: 0100007F:1F90 garbage\n" + "   1: XX:1F90 00000000:0000 0A 0 0 0 0 0 99\n" + tcpListen4,
-			[]socket{sock("0.0.0.0:2024", "0.0.0.0:0", tcpListen, "1574")}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "tcp")
-			if err := os.WriteFile(path, []byte(tt.table), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			got := parseSocketTable(path)
-			if len(got) != len(tt.want) {
-				t.Fatalf("parseSocketTable = %v, want %v", got, tt.want)
-			}
-			for i := range got {
-				if got[i] != tt.want[i] {
-					t.Errorf("row %d = %+v, want %+v", i, got[i], tt.want[i])
-				}
-			}
-		})
-	}
-	if got := parseSocketTable("/nonexistent"); got != nil {
-		t.Errorf("a missing table gives %v", got)
-	}
-}
-
 func TestListening(t *testing.T) {
-	sock := func(local string, state int) socket {
-		return socket{local: netip.MustParseAddrPort(local), state: state}
+	sock := func(local string, state sockstat.State) sockstat.Socket {
+		return sockstat.Socket{Local: netip.MustParseAddrPort(local), State: state}
 	}
 	tests := []struct {
 		name      string
 		network   string
-		socks     []socket
+		socks     []sockstat.Socket
 		ready     bool
 		elsewhere string
 	}{
 		{"none", "tcp", nil, false, ""},
-		{"listening", "tcp", []socket{sock("0.0.0.0:80", tcpListen)}, true, ""},
-		{"connected, not listening", "tcp", []socket{sock("0.0.0.0:80", 1)}, false, ""},
-		{"udp bound", "udp", []socket{sock("127.0.0.1:80", 7)}, true, ""},
-		{"other port", "tcp", []socket{sock("0.0.0.0:81", tcpListen)}, false, ""},
-		{"unreachable", "tcp", []socket{sock("127.0.0.2:80", tcpListen)}, false, "127.0.0.2"},
+		{"listening", "tcp", []sockstat.Socket{sock("0.0.0.0:80", sockstat.Listen)}, true, ""},
+		{"connected, not listening", "tcp", []sockstat.Socket{sock("0.0.0.0:80", sockstat.Established)}, false, ""},
+		{"udp bound", "udp", []sockstat.Socket{sock("127.0.0.1:80", sockstat.Close)}, true, ""},
+		{"other port", "tcp", []sockstat.Socket{sock("0.0.0.0:81", sockstat.Listen)}, false, ""},
+		{"unreachable", "tcp", []sockstat.Socket{sock("127.0.0.2:80", sockstat.Listen)}, false, "127.0.0.2"},
 		// A role may bind a port on several addresses; one reachable will do.
-		{"unreachable, then reachable", "udp", []socket{sock("127.0.0.2:80", 7), sock("0.0.0.0:80", 7)}, true, ""},
-		{"mapped loopback", "tcp", []socket{sock("[::ffff:127.0.0.1]:80", tcpListen)}, true, ""},
+		{"unreachable, then reachable", "udp", []sockstat.Socket{sock("127.0.0.2:80", sockstat.Close), sock("0.0.0.0:80", sockstat.Close)}, true, ""},
+		{"mapped loopback", "tcp", []sockstat.Socket{sock("[::ffff:127.0.0.1]:80", sockstat.Listen)}, true, ""},
 	}
 	for _, tt := range tests {
 		ready, elsewhere := listening(tt.socks, tt.network, 80)
@@ -310,35 +217,4 @@ func TestListening(t *testing.T) {
 			t.Errorf("%s: listening = %v, %v; want %v, %q", tt.name, ready, elsewhere, tt.ready, tt.elsewhere)
 		}
 	}
-}
-
-// FuzzParseHexAddr: no input panics, and what parses formats back to what
-// parses the same.
-func FuzzParseHexAddr(f *testing.F) {
-	for _, s := range []string{"0100007F:1F90", "00000000000000000000000001000000:8A13",
-		"0000000000000000FFFF00000100007F:8252", "0100007F:", ":", "0:0", ""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		ap, err := parseHexAddr(s)
-		if err != nil {
-			return
-		}
-		again, err := parseHexAddr(formatHexAddr(ap))
-		if err != nil || again != ap {
-			t.Errorf("%q parses as %v, formatted %q, which parses as %v, %v", s, ap, formatHexAddr(ap), again, err)
-		}
-	})
-}
-
-// formatHexAddr is the kernel's side of parseHexAddr (on little-endian
-// machines, as the fuzz test runs).
-func formatHexAddr(ap netip.AddrPort) string {
-	raw := ap.Addr().AsSlice()
-	var b strings.Builder
-	for i := 0; i < len(raw); i += 4 {
-		fmt.Fprintf(&b, "%02X%02X%02X%02X", raw[i+3], raw[i+2], raw[i+1], raw[i])
-	}
-	fmt.Fprintf(&b, ":%04X", ap.Port())
-	return b.String()
 }

@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,59 +14,32 @@ import (
 	"time"
 
 	"github.com/socklab/socklab/grader"
+	"github.com/socklab/socklab/harness/sockstat"
 )
 
 // What the grader learns about the student's server from the kernel
 // rather than from the server's replies, so that a check can wait for an
 // event instead of sleeping: which connections the server has accepted
-// (sock_diag, diag_linux.go), which sockets it still holds
-// (/proc/<pid>/fd), and whether all its threads are stopped
-// (/proc/<pid>/task).
+// and which sockets it still holds (package sockstat), and whether all its
+// threads are stopped (/proc/<pid>/task).
 //
 // These are Linux interfaces. Where they are missing, every wait returns
 // at once as if the kernel had said yes, which keeps the checks working
 // on a student's laptop, as netem's pacing does, without the guarantee.
 
-// errNoKernelView: this system does not show the grader other programs'
-// sockets.
-var errNoKernelView = errors.New("tcpecho: cannot see the kernel's TCP sockets on this system")
-
-// tcpRow is one TCP socket, as the kernel shows it.
-type tcpRow struct {
-	local, remote netip.AddrPort // IPv4-mapped addresses unmapped
-	state         int
-	rqueue        int    // bytes unread; for a listener, connections waiting to be accepted
-	wqueue        int    // bytes unacknowledged; for a listener, its backlog
-	inode         uint64 // 0 for a connection no process has accepted yet
-}
-
-// TCP states, as the kernel numbers them.
-const (
-	tcpEstablished = 0x01
-	tcpSynRecv     = 0x03
-	tcpClose       = 0x07
-	tcpCloseWait   = 0x08
-	tcpListen      = 0x0A
-)
-
-// serverEnd finds the server's end of the grader connection c.
-func serverEnd(srv *grader.Role, c *conn) (row tcpRow, found bool, err error) {
-	return lookupTCP(srv.Addr, c.Local())
+// serverEnd finds the server's end of the grader connection c; found is
+// false when there is no such connection (closed and gone, or never made).
+func serverEnd(srv *grader.Role, c *conn) (s sockstat.Socket, found bool, err error) {
+	s, err = sockstat.LookupTCP(srv.Addr, c.Local())
+	if errors.Is(err, sockstat.ErrNotFound) {
+		return s, false, nil
+	}
+	return s, err == nil, err
 }
 
 // listeners returns the server's listening sockets.
-func listeners(srv *grader.Role) ([]tcpRow, error) {
-	rows, err := listeningTCP()
-	if err != nil {
-		return nil, err
-	}
-	var out []tcpRow
-	for _, r := range rows {
-		if int(r.local.Port()) == srv.Port && r.state == tcpListen {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+func listeners(srv *grader.Role) ([]sockstat.Socket, error) {
+	return sockstat.List("tcp", sockstat.Filter{Port: uint16(srv.Port), States: []sockstat.State{sockstat.Listen}})
 }
 
 // listens says whether the server still has a socket listening on its port.
@@ -92,10 +65,10 @@ func awaitRoom(t *grader.T, srv *grader.Role) (queued, backlog int, ok bool) {
 		if err != nil || len(rows) == 0 {
 			return true // no kernel view, or no listener: the dial says what is wrong
 		}
-		queued, backlog = 0, rows[0].wqueue
+		queued, backlog = 0, rows[0].SendQ
 		for _, r := range rows {
-			queued = max(queued, r.rqueue)
-			backlog = min(backlog, r.wqueue)
+			queued = max(queued, r.RecvQ)
+			backlog = min(backlog, r.SendQ)
 		}
 		return queued < max(backlog, 1)
 	})
@@ -133,10 +106,10 @@ func awaitAccepted(t *grader.T, srv *grader.Role, c *conn) (inode uint64, ok boo
 		if err != nil || !found {
 			return true // no procfs, or closed and gone
 		}
-		switch r.state {
-		case tcpEstablished, tcpSynRecv, tcpCloseWait:
-			inode = r.inode
-			return r.inode != 0
+		switch r.State {
+		case sockstat.Established, sockstat.SynRecv, sockstat.CloseWait:
+			inode = r.Inode
+			return r.Inode != 0
 		}
 		return true // the server has closed its end
 	})
@@ -150,7 +123,7 @@ func awaitAccepted(t *grader.T, srv *grader.Role, c *conn) (inode uint64, ok boo
 func awaitReset(t *grader.T, srv *grader.Role, c *conn) {
 	ok := poll(t, grader.ReplyTimeout, func() bool {
 		r, found, err := serverEnd(srv, c)
-		return err != nil || !found || r.state == tcpClose
+		return err != nil || !found || r.State == sockstat.Close
 	})
 	if !ok {
 		t.GraderErrorf("the kernel did not deliver the grader's reset of %s to your server within %s", c.who, grader.ReplyTimeout)
@@ -164,16 +137,11 @@ func awaitReleased(t *grader.T, srv *grader.Role, inode uint64) bool {
 	if inode == 0 {
 		return true
 	}
-	link := "socket:[" + strconv.FormatUint(inode, 10) + "]"
 	pgid := srv.Process().Pid()
 	return poll(t, grader.ReplyTimeout, func() bool {
 		for _, pid := range group(pgid) {
-			dir := filepath.Join("/proc", strconv.Itoa(pid), "fd")
-			fds, _ := os.ReadDir(dir)
-			for _, fd := range fds {
-				if l, _ := os.Readlink(filepath.Join(dir, fd.Name())); l == link {
-					return false
-				}
+			if held, _ := sockstat.Inodes(pid); slices.Contains(held, inode) {
+				return false
 			}
 		}
 		return true

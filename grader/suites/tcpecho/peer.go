@@ -11,6 +11,7 @@ import (
 
 	"github.com/socklab/socklab/grader"
 	"github.com/socklab/socklab/harness/netem"
+	"github.com/socklab/socklab/harness/sockstat"
 	"github.com/socklab/socklab/harness/trace"
 )
 
@@ -227,9 +228,13 @@ func (s *echoServer) state() peerState {
 // the client has exited: its ends are closed, so each connection's reading
 // ends. It returns what the server saw.
 func (s *echoServer) wait(t *grader.T) peerState {
+	// Its connections not closed yet: established (accepted or waiting to
+	// be), half-open, or closed by the client only. The server listens on
+	// IPv4 only, and each look walks the kernel's connection table.
+	unclosed := sockstat.Filter{Port: s.Addr().Port(), States: []sockstat.State{sockstat.Established, sockstat.SynRecv, sockstat.CloseWait}}
 	poll(t, grader.ReplyTimeout, func() bool {
-		busy, err := openConnections(s.Addr())
-		return err != nil || !busy
+		conns, err := sockstat.List("tcp4", unclosed)
+		return err != nil || len(conns) == 0
 	})
 	return s.state()
 }
