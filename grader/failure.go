@@ -88,3 +88,49 @@ func indent(s, prefix string) string {
 	s = strings.TrimRight(s, "\n")
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
+
+// Excerpt is what a program printed, for a failure message: all of it when
+// it is short, else its first head lines and its last tail lines with the
+// number left out between; each line is cut at 200 characters. A program
+// that prints megabytes gets a readable report, not a megabyte one.
+func Excerpt(b []byte, head, tail int) string {
+	const width = 200
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(b) == 0 {
+		return ""
+	}
+	cut := func(ls []string) []string {
+		out := make([]string, len(ls))
+		for i, l := range ls {
+			if len(l) > width {
+				l = l[:width] + fmt.Sprintf("… (%d characters)", len(l))
+			}
+			out[i] = l
+		}
+		return out
+	}
+	if len(lines) <= head+tail {
+		return strings.Join(cut(lines), "\n")
+	}
+	parts := cut(lines[:head])
+	parts = append(parts, fmt.Sprintf("[… %d lines left out …]", len(lines)-head-tail))
+	// The harness's own marker of output it did not keep stays in sight.
+	for _, l := range lines[head : len(lines)-tail] {
+		if strings.HasPrefix(l, "[… ") && strings.HasSuffix(l, " not kept …]") {
+			parts = append(parts, l)
+		}
+	}
+	parts = append(parts, cut(lines[len(lines)-tail:])...)
+	return strings.Join(parts, "\n")
+}
+
+// size renders a byte count for people: "104 MiB", "512 KiB", "93 bytes".
+func size(n int64) string {
+	switch {
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 10<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

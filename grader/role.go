@@ -186,12 +186,15 @@ func (r *Role) Process() *proc.Process { return r.proc }
 // time limit). A role still running then fails the check, with what it
 // printed so far.
 func (r *Role) Wait(d time.Duration) *proc.Exit {
+	start := time.Now()
 	ctx, cancel := r.t.timeoutCtx(d)
 	defer cancel()
 	e, err := r.proc.Wait(ctx)
 	if err != nil {
+		// The check's own time limit may have come first.
+		waited := time.Since(start)
 		r.t.Fail(Failure{
-			Message: fmt.Sprintf("your %s did not finish within %.1f s (%s)%s", r.name, d.Seconds(),
+			Message: fmt.Sprintf("your %s did not finish within %.1f s (%s)%s", r.name, waited.Seconds(),
 				describeArgs(r.name, r.args), printedSoFar(r.proc.Stdout())),
 			Err: ErrTimeout,
 		})

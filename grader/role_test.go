@@ -72,7 +72,7 @@ func TestStartServerFailures(t *testing.T) {
 			want: []string{
 				"your server did not open UDP port ", " (it was started with -port ",
 				"it has no UDP socket open",
-				"its last output:\n    helper: starting up, but never binding",
+				"Its last output:\n    helper: starting up, but never binding",
 			},
 		},
 		{
@@ -82,7 +82,7 @@ func TestStartServerFailures(t *testing.T) {
 			want: []string{
 				"your server exited with status 4 after ",
 				" before it opened UDP port ",
-				"its last output:\n    helper: cannot read config.txt",
+				"Its last output:\n    helper: cannot read config.txt",
 			},
 		},
 		{

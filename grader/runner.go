@@ -182,7 +182,7 @@ func (r *Runner) runCheck(parent context.Context, c *Check) Result {
 		res.Elapsed = time.Since(start)
 	}
 	if res.Status != Pass {
-		res.Notes = t.roleNotes()
+		res.Notes = t.roleNotes(res.Failure)
 		res.Transcript = t.trace.Events()
 	}
 	return res

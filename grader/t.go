@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/socklab/socklab/harness/proc"
 	"github.com/socklab/socklab/harness/trace"
 )
 
@@ -260,19 +261,35 @@ func (t *T) finish() {
 
 // roleNotes describes each role for a failure report: how it ended, if it
 // ended on its own, and the end of what it printed on stderr.
-func (t *T) roleNotes() []string {
+//
+// A role whose end the failure message already tells is left out, so that
+// a traceback is not shown twice.
+func (t *T) roleNotes(failure *Failure) []string {
 	t.mu.Lock()
 	roles := append([]*Role(nil), t.roles...)
 	t.mu.Unlock()
 	var notes []string
 	for _, r := range roles {
 		if d := r.proc.Describe(); d != "" {
-			notes = append(notes, d)
+			first, _, _ := strings.Cut(d, ";")
+			if failure == nil || !strings.Contains(failure.Message, first) {
+				notes = append(notes, d)
+			}
 			continue
 		}
-		if errOut := r.proc.Stderr(); errOut.Total > 0 {
-			notes = append(notes, fmt.Sprintf("your %s printed on stderr:\n%s", r.name,
-				indent(errOut.LastLines(8), "    ")))
+		for _, o := range []struct {
+			name string
+			out  proc.Output
+		}{{"stderr", r.proc.Stderr()}, {"stdout", r.proc.Stdout()}} {
+			if o.out.Total == 0 {
+				continue
+			}
+			note := fmt.Sprintf("your %s printed on %s", r.name, o.name)
+			if o.out.Cut() > 0 {
+				note += fmt.Sprintf(" (%s in all, of which %s not kept; the end of it)", size(o.out.Total), size(o.out.Cut()))
+			}
+			notes = append(notes, note+":\n"+indent(o.out.LastLines(8), "    "))
+			break // stdout only when stderr is empty
 		}
 	}
 	return notes

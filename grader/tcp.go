@@ -46,6 +46,10 @@ func (t *T) DialTCPAs(r *Role, name string) *TCPConn {
 // or timed-out connection fails the check.
 func (t *T) DialTCPAddr(addr netip.AddrPort, peerName string) *TCPConn {
 	c, err := t.TryDialTCP(addr, peerName)
+	if errors.Is(err, ErrTimeout) {
+		t.failWait(fmt.Sprintf("cannot connect to %s at %s: it did not accept the connection within %s (is its listen queue full?)",
+			peerName, addr, ReplyTimeout), err)
+	}
 	if err != nil {
 		t.failWait(fmt.Sprintf("cannot connect to %s at %s", peerName, addr), err)
 	}

@@ -81,7 +81,30 @@ func findPidsRoot() string {
 		return ""
 	}
 	os.Remove(probe)
+	sweepStale(dir)
 	return dir
+}
+
+// staleAge is how old an empty role cgroup must be before a grader removes
+// it: far older than any check, so that it is never one in use.
+const staleAge = 10 * time.Minute
+
+// sweepStale removes the empty role cgroups that earlier graders could not
+// (a zombie held them until PID 1 reaped it). rmdir refuses a cgroup that
+// still holds a process, so nothing in use can go.
+func sweepStale(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "socklab-") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleAge {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 func hasOption(list, opt string) bool {
@@ -114,6 +137,15 @@ func newCgroup(name string, maxPids int) *cgroup {
 }
 
 func (c *cgroup) procsFile() string { return filepath.Join(c.dir, "cgroup.procs") }
+
+// freezeForks sets the cgroup's process limit to what it holds, so no
+// process in it can fork any more: what the grader kills stays killed.
+func (c *cgroup) freezeForks() {
+	if c == nil {
+		return
+	}
+	os.WriteFile(filepath.Join(c.dir, "pids.max"), []byte("0"), 0)
+}
 
 // pids lists the processes in the cgroup; none for a nil cgroup.
 func (c *cgroup) pids() []int {

@@ -563,13 +563,15 @@ func checkNetwork(network string) error {
 // exitedBefore is WaitListening's error for a role that exited first.
 func (p *Process) exitedBefore(e *Exit, network string, port int) error {
 	p.settle()
-	return fmt.Errorf("%w: your %s %s before it opened %s port %d%s", ErrExited, p.spec.Role, p.ended(e),
-		strings.ToUpper(network), port, lastOutputSuffix(p))
+	return fmt.Errorf("%w: your %s %s before it opened %s port %d. %s", ErrExited, p.spec.Role, p.ended(e),
+		strings.ToUpper(network), port, lastOutputSentence(p))
 }
 
-func lastOutputSuffix(p *Process) string {
+// lastOutputSentence says what the role printed last, as a sentence to
+// follow another.
+func lastOutputSentence(p *Process) string {
 	if last := lastOutput(p.Stderr(), p.Stdout()); last != "" {
-		return "; its last output:\n" + last
+		return "Its last output:\n" + last
 	}
-	return "; it printed nothing"
+	return "It printed nothing."
 }

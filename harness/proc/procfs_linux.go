@@ -3,6 +3,7 @@ package proc
 import (
 	"bytes"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -88,11 +89,19 @@ func markerOf(pid int, marker string) (marked, unsure bool) {
 // does that, the readiness wait does not. unsure lists the processes whose
 // environment could not be read just now (see markerOf).
 func members(pgid int, marker string, cg *cgroup) (found, unsure []int) {
-	self := os.Getpid()
-	inCgroup := map[int]bool{}
-	for _, pid := range cg.pids() {
-		inCgroup[pid] = true
+	if cg != nil {
+		// The cgroup holds every process the role started, however it
+		// detached itself, so nothing else need be read. The role's first
+		// process may not have joined yet (the launcher joins before it
+		// execs the program), so it counts too.
+		for _, pid := range append(cg.pids(), pgid) {
+			if st, ok := readStat(pid); ok && st.alive() && !slices.Contains(found, pid) {
+				found = append(found, pid)
+			}
+		}
+		return found, nil
 	}
+	self := os.Getpid()
 	for _, pid := range allPids() {
 		if pid == self {
 			continue
@@ -101,7 +110,7 @@ func members(pgid int, marker string, cg *cgroup) (found, unsure []int) {
 		if !ok || !st.alive() {
 			continue
 		}
-		if st.pgrp == pgid || inCgroup[pid] {
+		if st.pgrp == pgid {
 			found = append(found, pid)
 			continue
 		}
@@ -130,10 +139,12 @@ func waitGone(done <-chan struct{}, pgid int, grace time.Duration) {
 
 // killAll sends SIGKILL to every process of the role until none is left,
 // giving up after a few seconds (a process stuck in the kernel cannot be
-// killed sooner; it is reported by Stray).
+// killed sooner; it is reported by Stray). With a cgroup, the role is first
+// forbidden to fork, so that a fork bomb cannot outrun the kill.
 func killAll(pgid int, marker string, cg *cgroup) {
 	const execWindow = 100 * time.Millisecond // longer than an execve takes, even on a loaded machine
-	deadline := time.Now().Add(3 * time.Second)
+	cg.freezeForks()
+	deadline := time.Now().Add(5 * time.Second)
 	pause := 200 * time.Microsecond
 	unsureSince := map[int]time.Time{}
 	for {

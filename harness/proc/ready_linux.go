@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -36,13 +35,7 @@ func (p *Process) WaitListening(ctx context.Context, network string, port int) e
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			// One last look, so that a role that bound the port as time
-			// ran out is not told it has it "instead".
-			if done, err := p.lookListening(network, port); done {
-				return err
-			}
-			return fmt.Errorf("%w: your %s did not open %s port %d (it was started with -port %d); %s%s",
-				ErrNotReady, p.spec.Role, strings.ToUpper(network), port, port, p.boundInstead(network), lastOutputSuffix(p))
+			return p.notListening(network, port)
 		case <-p.done:
 			t.Stop()
 		case <-t.C:
@@ -51,6 +44,27 @@ func (p *Process) WaitListening(ctx context.Context, network string, port int) e
 		// process's sockets; the pause grows to keep its cost small.
 		pause = min(2*pause, 20*time.Millisecond)
 	}
+}
+
+// notListening is the error of a role that did not open its port in time:
+// what it has open instead, and what it printed. It looks a last time
+// after reading what the role has, so that the hint can never name the
+// very socket that would have made the role ready.
+func (p *Process) notListening(network string, port int) error {
+	hint := p.boundInstead(network)
+	// A role that crashed as time ran out is reported as crashed: its
+	// exit may not be reaped yet, but the kernel already knows.
+	if exitedOnItsOwn(p.Pid()) {
+		select {
+		case <-p.done:
+		case <-time.After(time.Second):
+		}
+	}
+	if done, err := p.lookListening(network, port); done {
+		return err
+	}
+	return fmt.Errorf("%w: your %s did not open %s port %d (it was started with -port %d): %s %s",
+		ErrNotReady, p.spec.Role, strings.ToUpper(network), port, port, hint, lastOutputSentence(p))
 }
 
 // lookListening looks once at the role and its sockets: done, with a nil
@@ -118,9 +132,9 @@ func (p *Process) boundInstead(network string) string {
 	slices.Sort(seen)
 	seen = slices.Compact(seen)
 	if len(seen) == 0 {
-		return fmt.Sprintf("it has no %s socket open; does it read the -port flag and bind?", strings.ToUpper(network))
+		return fmt.Sprintf("it has no %s socket open. Does it read the -port flag and bind?", strings.ToUpper(network))
 	}
-	return "it has " + strings.Join(seen, ", ") + " instead; does it read the -port flag?"
+	return "it has " + strings.Join(seen, ", ") + " instead. Does it read the -port flag?"
 }
 
 // reachable says whether a socket bound to addr receives what the grader
@@ -133,10 +147,11 @@ func reachable(addr netip.Addr) bool {
 // readSockets reads the role's sockets of network, "tcp" or "udp" (its own
 // network namespace's, through /proc/<pid>; the machine's if it is gone).
 func readSockets(pid int, network string) []sockstat.Socket {
-	base := filepath.Join("/proc", strconv.Itoa(pid), "net")
-	if _, err := os.Stat(base); err != nil {
-		base = "/proc/net"
+	// A zombie's /proc/<pid>/net exists but cannot be read; its children
+	// may still hold sockets, in the same namespace as ours.
+	socks, err := sockstat.ListIn(filepath.Join("/proc", strconv.Itoa(pid), "net"), network, sockstat.Filter{})
+	if err != nil {
+		socks, _ = sockstat.ListIn("/proc/net", network, sockstat.Filter{})
 	}
-	socks, _ := sockstat.ListIn(base, network, sockstat.Filter{})
 	return socks
 }

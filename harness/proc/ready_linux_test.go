@@ -93,7 +93,7 @@ func TestWaitListeningExited(t *testing.T) {
 	}
 	for _, want := range []string{
 		"your server exited with status 3 after",
-		fmt.Sprintf("before it opened UDP port %d; its last output:\n    listen udp :99999: invalid port", port),
+		fmt.Sprintf("before it opened UDP port %d. Its last output:\n    listen udp :99999: invalid port", port),
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
@@ -106,9 +106,9 @@ func TestWaitListeningExited(t *testing.T) {
 func TestWaitListeningWrongPort(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ bound, want, what string }{
-		{"tcp", "tcp", "TCP port %d (listening on 0.0.0.0) instead; does it read the -port flag?"},
-		{"udp", "udp", "UDP port %d (bound on 0.0.0.0) instead; does it read the -port flag?"},
-		{"udp", "tcp", "UDP port %d (bound on 0.0.0.0) instead; does it read the -port flag?"},
+		{"tcp", "tcp", "TCP port %d (listening on 0.0.0.0) instead. Does it read the -port flag?"},
+		{"udp", "udp", "UDP port %d (bound on 0.0.0.0) instead. Does it read the -port flag?"},
+		{"udp", "tcp", "UDP port %d (bound on 0.0.0.0) instead. Does it read the -port flag?"},
 	} {
 		t.Run(tt.bound+" for "+tt.want, func(t *testing.T) {
 			t.Parallel()
@@ -121,7 +121,7 @@ func TestWaitListeningWrongPort(t *testing.T) {
 			if !errors.Is(err, ErrNotReady) {
 				t.Fatalf("WaitListening = %v, want ErrNotReady", err)
 			}
-			want := fmt.Sprintf("your server did not open %s port %d (it was started with -port %d); it has "+tt.what,
+			want := fmt.Sprintf("your server did not open %s port %d (it was started with -port %d): it has "+tt.what,
 				strings.ToUpper(tt.want), told, told, other)
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q does not say %q", err, want)
@@ -141,7 +141,7 @@ func TestWaitListeningNothingBound(t *testing.T) {
 	if !errors.Is(err, ErrNotReady) {
 		t.Fatalf("WaitListening = %v, want ErrNotReady", err)
 	}
-	for _, want := range []string{"it has no UDP socket open; does it read the -port flag and bind?", "its last output:\n    ready"} {
+	for _, want := range []string{"it has no UDP socket open. Does it read the -port flag and bind?", "Its last output:\n    ready"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

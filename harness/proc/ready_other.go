@@ -34,8 +34,8 @@ func (p *Process) WaitListening(ctx context.Context, network string, port int) e
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("%w: your %s did not open %s port %d (it was started with -port %d)%s",
-				ErrNotReady, p.spec.Role, strings.ToUpper(network), port, port, lastOutputSuffix(p))
+			return fmt.Errorf("%w: your %s did not open %s port %d (it was started with -port %d). %s",
+				ErrNotReady, p.spec.Role, strings.ToUpper(network), port, port, lastOutputSentence(p))
 		case <-p.done:
 		case <-t.C:
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/socklab/socklab/grader"
@@ -40,7 +41,7 @@ var clientChecks = []*grader.Check{
 		Run:         clientLongLine,
 	},
 	{
-		ID: "tcp-echo/client/server-down", Name: "With no server, the client fails with a message", Points: 1,
+		ID: "tcp-echo/client/server-down", Name: "A refused or reset connection makes the client fail with a message", Points: 1,
 		Requirement: `"The client exits with a non-zero status, with a message on stderr, when it cannot connect or the connection breaks." (handout §5)`,
 		Handout:     secClosing,
 		Run:         clientServerDown,
@@ -195,23 +196,59 @@ func clientServerDown(t *grader.T) {
 	// A port reserved for this check, on which nothing listens: connecting
 	// is refused at once.
 	addr := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(t.Port()))
+	expectFailure(t, addr, "nothing listens at "+addr.String()+" (the connection is refused)", nil)
+
+	// A server that accepts the connection and resets it at once: the
+	// connection breaks. This half proves the client tried to connect at
+	// all; a client that crashes whatever happens passes the first half.
+	ln := t.ListenTCP("the grader's resetting server")
+	accepted := make(chan struct{}, 1)
+	go func() {
+		for {
+			c, err := ln.Listener().AcceptTCP()
+			if err != nil {
+				return
+			}
+			c.SetLinger(0)
+			c.Close()
+			select {
+			case accepted <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	expectFailure(t, ln.Addr(), "the grader's server accepted the connection and reset it at once", accepted)
+}
+
+// expectFailure runs the client against addr, where it cannot talk to a
+// server (why says how), and fails the check unless the client exits with
+// a non-zero status and a message on stderr, printing nothing that looks
+// like a reply. With connected set, the client must also have connected.
+func expectFailure(t *grader.T, addr netip.AddrPort, why string, connected <-chan struct{}) {
 	line := []byte("is anybody there?\n")
 	c := t.StartWith("client", grader.StartOptions{Args: []string{"-server", addr.String()}, Stdin: line})
 	e := c.Wait(idleLimit)
 	stdout := c.Stdout()
+	if connected != nil {
+		select {
+		case <-connected:
+		default:
+			t.Fatalf("your client %s without connecting to %s; %s", e, addr, printedStderr(c))
+		}
+	}
 	switch {
 	case e.Signal != 0:
-		t.Fatalf("your client %s; with nothing listening at %s it must exit with a non-zero status and a message on stderr", e, addr)
+		t.Fatalf("your client %s; when %s, it must exit with a non-zero status and a message on stderr", e, why)
 	case e.Code == 0:
 		t.Fail(grader.Failure{
-			Message:  fmt.Sprintf("your client exited with status 0, although nothing listens at %s (the connection is refused)", addr),
+			Message:  fmt.Sprintf("your client exited with status 0, although %s", why),
 			Expected: "a non-zero exit status",
 			Actual:   "exit status 0",
 		})
 	case len(bytes.TrimSpace([]byte(c.Stderr()))) == 0:
 		t.Fail(grader.Failure{
-			Message:  fmt.Sprintf("your client %s, but printed nothing on stderr to say why", e),
-			Expected: fmt.Sprintf("a message on stderr, such as \"cannot connect to %s: connection refused\"", addr),
+			Message:  fmt.Sprintf("your client %s, but printed nothing on stderr to say why (%s)", e, why),
+			Expected: "a message on stderr, such as \"connection refused\" or \"connection reset by peer\"",
 			Actual:   "stderr empty; stdout: " + grader.Quote(stdout),
 		})
 	case bytes.Contains(stdout, upper(line)) || bytes.Contains(stdout, line):
@@ -221,4 +258,13 @@ func clientServerDown(t *grader.T) {
 			Actual:   grader.Quote(stdout),
 		})
 	}
+}
+
+// printedStderr is the end of what the client printed on stderr, for a
+// message.
+func printedStderr(c *grader.Role) string {
+	if strings.TrimSpace(c.Stderr()) == "" {
+		return "it printed nothing on stderr"
+	}
+	return "its stderr:\n" + grader.Excerpt([]byte(c.Stderr()), 10, 10)
 }

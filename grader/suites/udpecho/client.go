@@ -160,12 +160,12 @@ func statistics(t *grader.T) {
 	// judged by the other checks.
 	if r.out.err != "" {
 		t.Fail(grader.Failure{Message: fmt.Sprintf("the statistics are malformed: %s", r.out.err),
-			Actual: "your client printed:\n" + indent(string(r.stdout))})
+			Actual: "your client printed:\n" + printed(r.stdout)})
 	}
 	if err := checkStats(r.out, sc.count, replyLines(r.out)); err != nil {
 		t.Fail(grader.Failure{
 			Message: fmt.Sprintf("%v (%s)", err, r.describe()),
-			Actual:  "your client printed:\n" + indent(string(r.stdout)),
+			Actual:  "your client printed:\n" + printed(r.stdout),
 		})
 	}
 }
@@ -235,7 +235,7 @@ func serverDown(t *grader.T) {
 	r := run{sc: sc, out: parsePinger(stdout), stdout: stdout}
 	expectLines(t, r, []outcome{mustTimeOut, mustTimeOut, mustTimeOut})
 	if err := checkStats(r.out, count, 0); err != nil {
-		t.Fail(grader.Failure{Message: err.Error(), Actual: "your client printed:\n" + indent(string(stdout))})
+		t.Fail(grader.Failure{Message: err.Error(), Actual: "your client printed:\n" + printed(stdout)})
 	}
 	if e.Code != 1 {
 		t.Fatalf("your client %s; with no reply at all the exit status must be 1", e)

@@ -197,7 +197,7 @@ func expectLines(t *grader.T, r run, want []outcome) {
 		sent = sent || o != notSent
 	}
 	if !sent {
-		t.Fatalf("your client sent no ping to %s (%s); it printed:\n%s", "the server", r.describe(), indent(string(r.stdout)))
+		t.Fatalf("your client sent no ping to %s (%s); it printed:\n%s", "the server", r.describe(), printed(r.stdout))
 	}
 	got := r.out.pings
 	ok := len(got) == len(want)
@@ -210,7 +210,7 @@ func expectLines(t *grader.T, r run, want []outcome) {
 	t.Fail(grader.Failure{
 		Message:  fmt.Sprintf("the ping lines are wrong for this run (%s)", r.describe()),
 		Expected: renderOutcomes(want),
-		Actual:   outcomes(got) + "\n  your client printed:\n" + indent(string(r.stdout)),
+		Actual:   outcomes(got) + "\n  your client printed:\n" + printed(r.stdout),
 	})
 }
 
@@ -267,3 +267,7 @@ func indent(s string) string {
 	}
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
 }
+
+// printed is the client's stdout for a failure message: whole when short,
+// its head and tail when long.
+func printed(stdout []byte) string { return indent(grader.Excerpt(stdout, 40, 10)) }
