@@ -172,39 +172,11 @@ type Reset struct {
 }
 
 func (t Reset) Wrap(next SegmentWriter, _ *rand.Rand) SegmentWriter {
-	return &resetter{SegmentWriter: next, left: t.After}
+	return &budget{SegmentWriter: next, left: t.After, then: ErrReset,
+		end: func(w SegmentWriter) error { w.Reset(); return nil }}
 }
 
 func (t Reset) String() string { return "reset=" + strconv.FormatInt(t.After, 10) }
-
-type resetter struct {
-	SegmentWriter
-	left  int64
-	fired bool
-}
-
-func (t *resetter) WriteSegment(p []byte) error {
-	if t.fired {
-		return ErrReset
-	}
-	if int64(len(p)) < t.left {
-		t.left -= int64(len(p))
-		return t.SegmentWriter.WriteSegment(p)
-	}
-	if err := writeHead(t.SegmentWriter, p, t.left); err != nil {
-		return err
-	}
-	t.fired = true
-	t.SegmentWriter.Reset()
-	return ErrReset
-}
-
-func (t *resetter) CloseWrite() error {
-	if t.fired {
-		return nil
-	}
-	return t.SegmentWriter.CloseWrite()
-}
 
 // HalfClose sends FIN once After bytes have passed and silently discards the
 // rest of that direction, while the other direction keeps working: the peer
@@ -214,38 +186,11 @@ type HalfClose struct {
 }
 
 func (h HalfClose) Wrap(next SegmentWriter, _ *rand.Rand) SegmentWriter {
-	return &halfCloser{SegmentWriter: next, left: h.After}
+	return &budget{SegmentWriter: next, left: h.After, then: nil,
+		end: func(w SegmentWriter) error { return w.CloseWrite() }}
 }
 
 func (h HalfClose) String() string { return "halfclose=" + strconv.FormatInt(h.After, 10) }
-
-type halfCloser struct {
-	SegmentWriter
-	left   int64
-	closed bool
-}
-
-func (h *halfCloser) WriteSegment(p []byte) error {
-	if h.closed {
-		return nil
-	}
-	if int64(len(p)) < h.left {
-		h.left -= int64(len(p))
-		return h.SegmentWriter.WriteSegment(p)
-	}
-	if err := writeHead(h.SegmentWriter, p, h.left); err != nil {
-		return err
-	}
-	return h.CloseWrite()
-}
-
-func (h *halfCloser) CloseWrite() error {
-	if h.closed {
-		return nil
-	}
-	h.closed = true
-	return h.SegmentWriter.CloseWrite()
-}
 
 // Limit lets Bytes bytes through, then sends FIN and fails later writes with
 // ErrLimit. A TCPProxy that sees ErrLimit closes the other direction too, so
@@ -255,41 +200,49 @@ type Limit struct {
 }
 
 func (l Limit) Wrap(next SegmentWriter, _ *rand.Rand) SegmentWriter {
-	return &limiter{SegmentWriter: next, left: l.Bytes}
+	return &budget{SegmentWriter: next, left: l.Bytes, then: ErrLimit,
+		end: func(w SegmentWriter) error { return w.CloseWrite() }}
 }
 
 func (l Limit) String() string { return "limit=" + strconv.FormatInt(l.Bytes, 10) }
 
-type limiter struct {
+// budget is the writer of Reset, HalfClose and Limit: it passes the first
+// left bytes of a direction, then ends the direction once, with end, and
+// answers every later write with then (nil: the write is discarded).
+type budget struct {
 	SegmentWriter
-	left int64
-	done bool
+	left  int64
+	spent bool
+	end   func(SegmentWriter) error
+	then  error
 }
 
-func (l *limiter) WriteSegment(p []byte) error {
-	if l.done {
-		return ErrLimit
+func (b *budget) WriteSegment(p []byte) error {
+	if b.spent {
+		return b.then
 	}
-	if int64(len(p)) < l.left {
-		l.left -= int64(len(p))
-		return l.SegmentWriter.WriteSegment(p)
+	if int64(len(p)) < b.left {
+		b.left -= int64(len(p))
+		return b.SegmentWriter.WriteSegment(p)
 	}
-	if err := writeHead(l.SegmentWriter, p, l.left); err != nil {
+	if err := writeHead(b.SegmentWriter, p, b.left); err != nil {
 		return err
 	}
-	l.done = true
-	if err := l.SegmentWriter.CloseWrite(); err != nil {
+	b.spent = true
+	if err := b.end(b.SegmentWriter); err != nil {
 		return err
 	}
-	return ErrLimit
+	return b.then
 }
 
-func (l *limiter) CloseWrite() error {
-	if l.done {
+// CloseWrite passes the source's own FIN on, unless the budget already
+// ended the direction.
+func (b *budget) CloseWrite() error {
+	if b.spent {
 		return nil
 	}
-	l.done = true
-	return l.SegmentWriter.CloseWrite()
+	b.spent = true
+	return b.SegmentWriter.CloseWrite()
 }
 
 // writeHead writes the first n bytes of p, if any.
