@@ -209,12 +209,12 @@ func clientServerDown(t *grader.T) {
 			if err != nil {
 				return
 			}
-			c.SetLinger(0)
-			c.Close()
-			select {
+			select { // before the reset, which may end the client at once
 			case accepted <- struct{}{}:
 			default:
 			}
+			c.SetLinger(0)
+			c.Close()
 		}
 	}()
 	expectFailure(t, ln.Addr(), "the grader's server accepted the connection and reset it at once", accepted)
