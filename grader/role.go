@@ -137,10 +137,10 @@ func (t *T) waitListening(r *Role, network string, port int) error {
 		err := r.proc.WaitListening(ctx, network, port)
 		timedOut := ctx.Err() != nil && errors.Is(err, proc.ErrNotReady)
 		cancel()
-		if !timedOut || t.ctx.Err() != nil || !r.proc.Busy() {
+		if !timedOut || t.ctx.Err() != nil || !r.proc.Busy() || !t.extend(StartupTimeout) {
 			return err
 		}
-		t.Logf("your %s is still starting after %s (it is busy); waiting longer", r.name, StartupTimeout)
+		t.Logf("your %s is still starting after %s and busy doing so (the machine is loaded); the check waits %s more", r.name, StartupTimeout, StartupTimeout)
 	}
 }
 

@@ -118,10 +118,12 @@ const DefaultParallel = 8
 // runCheck runs one check in its own goroutine, with its own processes,
 // ports, transcript and random stream, and judges it.
 func (r *Runner) runCheck(parent context.Context, c *Check) Result {
-	ctx, cancel := context.WithTimeout(parent, c.timeLimit())
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	t := newT(ctx, r.Suite, c, r.Submission, r.Seed)
 	start := time.Now()
+	t.startClock(c.timeLimit(), cancel)
+	defer t.stopClock()
 
 	// The check's goroutine hands back how it ended. The channel has room
 	// for it, so that a check given up for stuck can still end later.
@@ -142,17 +144,23 @@ func (r *Runner) runCheck(parent context.Context, c *Check) Result {
 		}()
 		c.Run(t)
 	}()
-	stuck := time.NewTimer(c.timeLimit() + stuckGrace)
-	defer stuck.Stop()
 	var end ending
 	select {
 	case end = <-done:
-	case <-stuck.C:
-		t.mu.Lock()
-		if t.failure == nil && t.gerr == nil {
-			t.gerr = fmt.Errorf("the check did not stop %s after its time limit of %s", stuckGrace, c.timeLimit())
+	case <-ctx.Done():
+		// The time limit (or an interruption) came; the check's waits
+		// end with it, and its function returns soon after.
+		stuck := time.NewTimer(stuckGrace)
+		select {
+		case end = <-done:
+		case <-stuck.C:
+			t.mu.Lock()
+			if t.failure == nil && t.gerr == nil {
+				t.gerr = fmt.Errorf("the check did not stop %s after its time limit of %s", stuckGrace, c.timeLimit())
+			}
+			t.mu.Unlock()
 		}
-		t.mu.Unlock()
+		stuck.Stop()
 	}
 	cancel()
 	t.finish()

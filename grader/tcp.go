@@ -138,13 +138,17 @@ func (c *TCPConn) record(kind trace.Kind, p []byte, note string) {
 // ReplyTimeout, fails the check.
 func (c *TCPConn) Write(p []byte) {
 	c.record(trace.Send, p, "")
+	start := time.Now()
 	c.c.SetWriteDeadline(c.waitDeadline())
 	n, err := c.c.Write(p)
 	switch {
 	case err == nil:
+	case errors.Is(err, os.ErrDeadlineExceeded) && c.t.ctx.Err() != nil:
+		c.t.failWait(fmt.Sprintf("the check's time ran out while %d of %d bytes were still to be sent to %s",
+			len(p)-n, len(p), c.peerName), ErrTimeout)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		c.t.failWait(fmt.Sprintf("%s stopped reading: %d of %d bytes could not be sent within %s",
-			c.peerName, len(p)-n, len(p), ReplyTimeout), ErrTimeout)
+		c.t.failWait(fmt.Sprintf("%s stopped reading: %d of %d bytes could not be sent within %.1f s",
+			c.peerName, len(p)-n, len(p), time.Since(start).Seconds()), ErrTimeout)
 	default:
 		c.t.failWait(fmt.Sprintf("writing to %s", c.peerName), err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/netip"
 	"strings"
 	"time"
@@ -213,19 +214,28 @@ func clientServerDown(t *grader.T) {
 			case accepted <- struct{}{}:
 			default:
 			}
+			// Take the client's whole input first: then the reset meets
+			// the client reading for replies, which must report it,
+			// and not a send that may fail and leave the read an
+			// ordinary end of file.
+			c.SetReadDeadline(time.Now().Add(grader.ReplyTimeout))
+			io.ReadFull(c, make([]byte, len(knockLine)))
 			c.SetLinger(0)
 			c.Close()
 		}
 	}()
-	expectFailure(t, ln.Addr(), "the grader's server accepted the connection and reset it at once", accepted)
+	expectFailure(t, ln.Addr(), "the grader's server accepted the connection, read the line, and reset it", accepted)
 }
+
+// knockLine is the client's input when no server will answer it.
+const knockLine = "is anybody there?\n"
 
 // expectFailure runs the client against addr, where it cannot talk to a
 // server (why says how), and fails the check unless the client exits with
 // a non-zero status and a message on stderr, printing nothing that looks
 // like a reply. With connected set, the client must also have connected.
 func expectFailure(t *grader.T, addr netip.AddrPort, why string, connected <-chan struct{}) {
-	line := []byte("is anybody there?\n")
+	line := []byte(knockLine)
 	c := t.StartWith("client", grader.StartOptions{Args: []string{"-server", addr.String()}, Stdin: line})
 	e := c.Wait(idleLimit)
 	stdout := c.Stdout()

@@ -64,6 +64,8 @@ func (c *conn) sendPaced(segs ...[]byte) bool {
 				Actual:   fmt.Sprintf("segment %d (%s) was still waiting in your server's receive queue", i+1, grader.Quote(s)),
 				Err:      grader.ErrTimeout,
 			})
+		case c.t.Context().Err() != nil:
+			c.t.Fatalf("%s: the check's time ran out before segment %d of %d was sent", c.who, i+1, len(segs))
 		default:
 			c.t.Logf("%s: the grader could not send segment %d of %d: %v; your server closed the connection or is gone",
 				c.who, i+1, len(segs), err)

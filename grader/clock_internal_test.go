@@ -1,0 +1,53 @@
+package grader
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestExtendMovesTheDeadline(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := &Check{ID: "x/y/z"}
+	tt := newT(ctx, &Suite{ID: "x"}, c, Submission{}, 1)
+	tt.startClock(time.Hour, cancel)
+	defer tt.stopClock()
+
+	before := tt.Deadline()
+	if !tt.extend(StartupTimeout) {
+		t.Fatal("extend refused a first extension")
+	}
+	if got := tt.Deadline().Sub(before); got != StartupTimeout {
+		t.Errorf("the deadline moved by %s, want %s", got, StartupTimeout)
+	}
+	for tt.extend(StartupTimeout) {
+	}
+	if tt.extended > maxExtension {
+		t.Errorf("extended by %s in all, more than %s", tt.extended, maxExtension)
+	}
+	if ctx.Err() != nil {
+		t.Error("extending cancelled the check")
+	}
+
+	// A clock that has run out is not brought back.
+	tt.clock.Stop()
+	tt.extended = 0
+	if tt.extend(time.Second) {
+		t.Error("extend revived a stopped clock")
+	}
+}
+
+func TestTimeoutCtxIsCappedByTheDeadline(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tt := newT(ctx, &Suite{ID: "x"}, &Check{ID: "x/y/z"}, Submission{}, 1)
+	tt.startClock(time.Minute, cancel)
+	defer tt.stopClock()
+	wctx, wcancel := tt.timeoutCtx(time.Hour)
+	defer wcancel()
+	d, _ := wctx.Deadline()
+	if d.After(tt.Deadline().Add(time.Millisecond)) { // the wait starts a moment later
+		t.Errorf("a wait of an hour ends at %v, after the check's deadline %v", d, tt.Deadline())
+	}
+}
