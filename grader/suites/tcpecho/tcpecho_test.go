@@ -1,20 +1,10 @@
 package tcpecho_test
 
 import (
-	"bytes"
-	"context"
-	"os/exec"
-	"path/filepath"
-	"slices"
-	"sync"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
-	"github.com/socklab/socklab/grader"
-	"github.com/socklab/socklab/grader/report"
+	"github.com/socklab/socklab/grader/gradertest"
 	"github.com/socklab/socklab/grader/suites/tcpecho"
-	"github.com/socklab/socklab/harness/proc"
 )
 
 // These tests prove the checks right on whole submissions: the reference
@@ -27,9 +17,6 @@ import (
 
 // root is the repository root, from this package's directory.
 const root = "../../.."
-
-// seed is the seed every submission is graded with.
-const seed = 1
 
 func TestSuiteIsValid(t *testing.T) {
 	if err := tcpecho.Suite.Validate(); err != nil {
@@ -89,35 +76,14 @@ func TestSubmissions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			expectLost(t, tt.dir, tt.lose)
+			gradertest.ExpectLost(t, tcpecho.Suite, tt.dir, tt.lose...)
 		})
-	}
-}
-
-// expectLost grades the submission in dir and fails unless it failed
-// exactly the checks in lose, and no check errored.
-func expectLost(t *testing.T, dir string, lose []string) {
-	t.Helper()
-	for _, id := range lose {
-		if !hasCheck(id) {
-			t.Fatalf("no check %q in the suite", id)
-		}
-	}
-	rep := grade(t, dir)
-	want := slices.Sorted(slices.Values(lose))
-	if diff := cmp.Diff(want, failed(rep)); diff != "" || rep.Errors() > 0 {
-		t.Errorf("the checks failed (-want +got):\n%s\n%d checks errored\n%s", diff, rep.Errors(), text(rep))
 	}
 }
 
 func TestStarterScoresLow(t *testing.T) {
 	t.Parallel()
-	rep := grade(t, root+"/assignments/tcp-echo")
-	score, max := rep.Score()
-	if rep.Errors() > 0 || max != grader.Points(tcpecho.Suite.Checks) || 4*score >= max {
-		t.Errorf("the starter scores %d/%d with %d checks errored; want below a quarter of all points\n%s",
-			score, max, rep.Errors(), text(rep))
-	}
+	gradertest.ExpectScoreBelow(t, tcpecho.Suite, root+"/assignments/tcp-echo", 0.25)
 }
 
 // TestDeterministicUnderLoad grades the reference many times with one seed
@@ -129,132 +95,5 @@ func TestDeterministicUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("grades the reference 20 times")
 	}
-	const runs, atOnce = 20, 4
-	dir := abs(t, root+"/reference/tcp-echo")
-	build(t, dir)
-	hog(t, 2)
-
-	reports := make([]*grader.Report, runs)
-	sem := make(chan struct{}, atOnce)
-	var wg sync.WaitGroup
-	for i := range reports {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			reports[i] = gradeBuilt(t, dir)
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
-		return
-	}
-	var first *grader.Report
-	for i, rep := range reports {
-		if bad := notPassed(rep); len(bad) > 0 || len(rep.Results) != len(tcpecho.Suite.Checks) {
-			t.Errorf("run %d of %d: %v", i+1, runs, bad)
-			if first == nil {
-				first = rep
-			}
-		}
-	}
-	if first != nil {
-		t.Errorf("the first run that did not pass every check:\n%s", text(first))
-	}
-}
-
-// notPassed lists the checks that did not pass, with their status.
-func notPassed(rep *grader.Report) []string {
-	var out []string
-	for _, r := range rep.Results {
-		if r.Status != grader.Pass {
-			out = append(out, r.Status.String()+" "+r.Check.ID)
-		}
-	}
-	return out
-}
-
-// hog keeps n processes spinning until the test ends.
-func hog(t *testing.T, n int) {
-	for range n {
-		cmd := exec.Command("yes") // output to /dev/null
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("starting a CPU hog: %v", err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-		})
-	}
-}
-
-// builds holds one `make build` per submission directory, however many
-// tests grade it: two builds at once would write the same bin/ files.
-var builds sync.Map // absolute dir → func() proc.BuildResult
-
-// build runs `make build` in dir, once per test binary.
-func build(t *testing.T, dir string) {
-	t.Helper()
-	dir = abs(t, dir)
-	f, _ := builds.LoadOrStore(dir, sync.OnceValue(func() proc.BuildResult {
-		return proc.Build(context.Background(), dir, proc.DefaultBuildTimeout)
-	}))
-	if b := f.(func() proc.BuildResult)(); b.Err != nil {
-		t.Fatalf("%s: %v\n%s", dir, b.Err, b.Output.String())
-	}
-}
-
-// grade builds the submission in dir (once) and grades it on every public
-// check.
-func grade(t *testing.T, dir string) *grader.Report {
-	t.Helper()
-	build(t, dir)
-	return gradeBuilt(t, abs(t, dir))
-}
-
-// gradeBuilt grades the submission already built in the absolute
-// directory dir. Unlike grade, it may be called from any goroutine.
-func gradeBuilt(t *testing.T, dir string) *grader.Report {
-	r := &grader.Runner{
-		Suite:      tcpecho.Suite,
-		Submission: grader.Submission{Dir: dir},
-		Seed:       seed,
-		NoBuild:    true,
-	}
-	rep, err := r.Grade(context.Background())
-	if err != nil {
-		t.Errorf("grading %s: %v", dir, err)
-		return &grader.Report{Suite: tcpecho.Suite}
-	}
-	return rep
-}
-
-func abs(t *testing.T, dir string) string {
-	a, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-// failed lists the IDs of the checks that failed, sorted.
-func failed(rep *grader.Report) []string {
-	var ids []string
-	for _, r := range rep.Results {
-		if r.Status == grader.Fail {
-			ids = append(ids, r.Check.ID)
-		}
-	}
-	slices.Sort(ids)
-	return ids
-}
-
-func hasCheck(id string) bool {
-	return slices.ContainsFunc(tcpecho.Suite.Checks, func(c *grader.Check) bool { return c.ID == id })
-}
-
-// text is the report as a student would read it.
-func text(rep *grader.Report) string {
-	var b bytes.Buffer
-	(&report.Text{W: &b, Command: "socklab grade"}).Write(rep)
-	return b.String()
+	gradertest.ExpectDeterministic(t, tcpecho.Suite, root+"/reference/tcp-echo", 20, 4, 2)
 }
