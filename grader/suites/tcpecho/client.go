@@ -42,6 +42,12 @@ var clientChecks = []*grader.Check{
 		Run:         clientLongLine,
 	},
 	{
+		ID: "tcp-echo/client/large-input", Name: "8 MiB of input go through while the replies come back", Points: 1,
+		Requirement: `"Sending and receiving must go on at the same time, or a long input can deadlock" (handout §3): the grader's server stops reading while its replies wait, as a real server does.`,
+		Handout:     secClient,
+		Run:         clientLargeInput,
+	},
+	{
 		ID: "tcp-echo/client/server-down", Name: "A refused or reset connection makes the client fail with a message", Points: 1,
 		Requirement: `"The client exits with a non-zero status, with a message on stderr, when it cannot connect or the connection breaks." (handout §5)`,
 		Handout:     secClosing,
@@ -70,7 +76,13 @@ type clientRun struct {
 // crawling one byte at a time over a slow link, on a busy machine, is not
 // mistaken for a client that hangs.
 func runClient(t *grader.T, peer *echoServer, input []byte) clientRun {
-	c := t.StartWith("client", grader.StartOptions{Args: []string{"-server", peer.Addr().String()}, Stdin: input})
+	return runClientLimited(t, peer, input, proc.Limits{})
+}
+
+// runClientLimited is runClient with the client's limits (for one that
+// must print more than the default output limit keeps).
+func runClientLimited(t *grader.T, peer *echoServer, input []byte, limits proc.Limits) clientRun {
+	c := t.StartWith("client", grader.StartOptions{Args: []string{"-server", peer.Addr().String()}, Stdin: input, Limits: limits})
 	for {
 		ctx, cancel := context.WithTimeout(t.Context(), idleLimit-peer.idle())
 		e, err := c.Process().Wait(ctx)
@@ -190,6 +202,21 @@ func clientLongLine(t *grader.T) {
 	peer := startEcho(t)
 	input := longLine(t, "a line of 64 KiB + 1 byte, through your client: ", veryLong)
 	r := runClient(t, peer, input)
+	expectEcho(t, peer, r, input)
+}
+
+func clientLargeInput(t *grader.T) {
+	// 8 MiB is more than the buffers between the client and the server can
+	// hold (the client's send buffer grows to 4 MiB at most; its receive
+	// buffer does not grow while it reads nothing), so a client that sends
+	// everything before it reads stops for good.
+	const lines, size = 128, 64 << 10
+	peer := startPushingBackEcho(t, 64<<10)
+	var input []byte
+	for i := range lines {
+		input = append(input, longLine(t, fmt.Sprintf("line %d of %d, 64 KiB each: ", i+1, lines), size)...)
+	}
+	r := runClientLimited(t, peer, input, proc.Limits{Output: 2 * len(input)})
 	expectEcho(t, peer, r, input)
 }
 

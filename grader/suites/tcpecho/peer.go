@@ -36,9 +36,10 @@ const peerName = "grader's server"
 // It serves from its own goroutines, so it never calls the check's
 // failing methods: it records what it received, and the check judges.
 type echoServer struct {
-	t      *grader.T
-	ln     *net.TCPListener
-	toxics []netem.Toxic
+	t       *grader.T
+	ln      *net.TCPListener
+	toxics  []netem.Toxic
+	backlog int // replies waiting to be sent, in bytes, before it stops reading; 0: no limit
 
 	started time.Time
 	active  atomic.Int64 // when bytes last moved, in nanoseconds since started
@@ -55,6 +56,18 @@ type echoServer struct {
 // sending its replies through toxics, if any. It stops when the check ends.
 func startEcho(t *grader.T, toxics ...netem.Toxic) *echoServer {
 	s := &echoServer{t: t, ln: t.ListenTCP(peerName).Listener(), toxics: toxics, started: time.Now()}
+	t.Cleanup(s.close)
+	go s.accept()
+	return s
+}
+
+// startPushingBackEcho starts the grader's echo server with back-pressure:
+// like a real server, it reads no more while backlog bytes of replies wait
+// for the client to read them. A client that sends all its input before it
+// reads any reply then stops, for good, when the buffers between them are
+// full.
+func startPushingBackEcho(t *grader.T, backlog int) *echoServer {
+	s := &echoServer{t: t, ln: t.ListenTCP(peerName).Listener(), backlog: backlog, started: time.Now()}
 	t.Cleanup(s.close)
 	go s.accept()
 	return s
@@ -97,7 +110,13 @@ func (s *echoServer) serve(c *net.TCPConn, n uint64) {
 	tr := s.t.Transcript()
 	tr.Notef("the grader's server accepted your client's connection from port %d", client.Port())
 
-	lines := newQueue() // complete lines, then what was left at EOF
+	lines := newQueue(s.backlog) // complete lines, then what was left at EOF
+	if s.backlog > 0 {
+		// Small socket buffers, and a reader that waits while replies
+		// wait: the grader's server pushes back, as a real one does.
+		c.SetReadBuffer(s.backlog)
+		c.SetWriteBuffer(s.backlog)
+	}
 	read := make(chan struct{})
 	go func() {
 		defer close(read)
@@ -245,27 +264,35 @@ type queue struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
 	items  [][]byte
+	size   int // bytes queued
+	limit  int // push waits while size >= limit; 0: never
 	closed bool
 }
 
-func newQueue() *queue {
-	q := &queue{}
+func newQueue(limit int) *queue {
+	q := &queue{limit: limit}
 	q.cond = sync.NewCond(&q.mu)
 	return q
 }
 
+// push queues a line. With a limit, it waits while the queue is full: the
+// reader stops reading, as a server does whose replies cannot leave.
 func (q *queue) push(p []byte) {
 	q.mu.Lock()
+	for q.limit > 0 && q.size >= q.limit {
+		q.cond.Wait()
+	}
 	q.items = append(q.items, p)
+	q.size += len(p)
 	q.mu.Unlock()
-	q.cond.Signal()
+	q.cond.Broadcast()
 }
 
 func (q *queue) close() {
 	q.mu.Lock()
 	q.closed = true
 	q.mu.Unlock()
-	q.cond.Signal()
+	q.cond.Broadcast()
 }
 
 // pop waits for the next line; ok is false once the queue is closed and
@@ -281,5 +308,7 @@ func (q *queue) pop() (p []byte, ok bool) {
 	}
 	p = q.items[0]
 	q.items = q.items[1:]
+	q.size -= len(p)
+	q.cond.Broadcast()
 	return p, true
 }

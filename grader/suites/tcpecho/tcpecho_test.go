@@ -40,6 +40,7 @@ const (
 	clientLines       = "tcp-echo/client/lines"
 	slicedDelayed     = "tcp-echo/client/sliced-delayed-server"
 	clientLongLine    = "tcp-echo/client/long-line"
+	clientLargeInput  = "tcp-echo/client/large-input"
 	clientServerDown  = "tcp-echo/client/server-down"
 )
 
@@ -67,10 +68,11 @@ func TestSubmissions(t *testing.T) {
 		{"server-sigpipe", "testdata/broken/server-sigpipe", []string{reset}},
 
 		// Clients (with the reference server).
-		{"client-textbook", "testdata/broken/client-textbook", []string{slicedDelayed, clientLongLine}},
-		{"client-print-lines", "testdata/broken/client-print-lines", []string{clientLines, slicedDelayed, clientLongLine}},
-		{"client-no-half-close", "testdata/broken/client-no-half-close", []string{clientLines, slicedDelayed, clientLongLine}},
+		{"client-textbook", "testdata/broken/client-textbook", []string{slicedDelayed, clientLongLine, clientLargeInput}},
+		{"client-print-lines", "testdata/broken/client-print-lines", []string{clientLines, slicedDelayed, clientLongLine, clientLargeInput}},
+		{"client-no-half-close", "testdata/broken/client-no-half-close", []string{clientLines, slicedDelayed, clientLongLine, clientLargeInput}},
 		{"client-decode-chunks", "testdata/broken/client-decode-chunks", []string{slicedDelayed}},
+		{"client-sends-all-first", "testdata/broken/client-sends-all-first", []string{clientLargeInput}},
 		{"client-exit-zero", "testdata/broken/client-exit-zero", []string{clientServerDown}},
 	}
 	for _, tt := range tests {

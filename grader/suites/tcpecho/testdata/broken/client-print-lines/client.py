@@ -5,9 +5,9 @@
 # re-encoding)". The program is ../../python-correct/client.py with its
 # receiving loop written that way.
 #
-# It should lose tcp-echo/client/lines, sliced-delayed-server and
-# long-line, which all compare stdout with the replies byte for byte, and
-# nothing else.
+# It should lose tcp-echo/client/lines, sliced-delayed-server, long-line
+# and large-input, which all compare stdout with the replies byte for byte,
+# and nothing else.
 import argparse
 import sys
 import threading

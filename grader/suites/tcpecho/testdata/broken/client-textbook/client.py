@@ -7,9 +7,11 @@
 # with one recv is not.)
 #
 # It should lose tcp-echo/client/sliced-delayed-server (replies arrive one
-# byte per segment) and tcp-echo/client/long-line (a reply of 64 KiB + 1),
-# and nothing else: in tcp-echo/client/lines each short reply comes in one
-# segment, which one recv reads whole.
+# byte per segment), tcp-echo/client/long-line (a reply of 64 KiB + 1) and
+# large-input (it reads 1024 bytes of each 64 KiB reply: the rest piles up
+# until the server stops reading, and the client's send blocks), and nothing
+# else: in tcp-echo/client/lines each short reply comes in one segment,
+# which one recv reads whole.
 import argparse
 import sys
 from socket import *

@@ -6,9 +6,9 @@
 // the connection." The program is the reference client without its
 // CloseWrite.
 //
-// It should lose tcp-echo/client/lines, sliced-delayed-server and
-// long-line, in which it prints every reply and then hangs, and nothing
-// else.
+// It should lose tcp-echo/client/lines, sliced-delayed-server, long-line
+// and large-input, in which it prints every reply and then hangs, and
+// nothing else.
 package main
 
 import (
