@@ -82,6 +82,7 @@ func runClient(t *grader.T, peer *echoServer, input []byte) clientRun {
 // runClientLimited is runClient with the client's limits (for one that
 // must print more than the default output limit keeps).
 func runClientLimited(t *grader.T, peer *echoServer, input []byte, limits proc.Limits) clientRun {
+	peer.touch() // the client's time to connect counts from its start
 	c := t.StartWith("client", grader.StartOptions{Args: []string{"-server", peer.Addr().String()}, Stdin: input, Limits: limits})
 	for {
 		ctx, cancel := context.WithTimeout(t.Context(), idleLimit-peer.idle())
@@ -90,8 +91,16 @@ func runClientLimited(t *grader.T, peer *echoServer, input []byte, limits proc.L
 		if err == nil {
 			return clientRun{server: peer.Addr(), exit: e, stdout: c.Stdout()}
 		}
-		if peer.idle() >= idleLimit || t.Context().Err() != nil {
+		if t.Context().Err() != nil {
 			break
+		}
+		if peer.idle() >= idleLimit {
+			// A client still busy (running, or waiting for a CPU) is slow
+			// because the machine is; only an idle one is stuck.
+			if !c.Process().Busy() {
+				break
+			}
+			peer.touch()
 		}
 	}
 	st := peer.state()
@@ -187,7 +196,10 @@ func clientSlicedDelayed(t *grader.T) {
 	for i := range 10 {
 		switch i {
 		case 4:
-			input = append(input, longLine(t, "line 5 is 2000 bytes long: ", 2000)...)
+			// Long replies are client/long-line's; a few hundred bytes
+			// are enough to span many reads, and each byte is a round
+			// trip between the grader and the client.
+			input = append(input, longLine(t, "line 5 is 300 bytes long: ", 300)...)
 		case 7:
 			input = append(input, "line 8 is UTF-8: héllo wörld, ça va? ß → ẞ\n"...)
 		default:
@@ -212,9 +224,14 @@ func clientLargeInput(t *grader.T) {
 	// everything before it reads stops for good.
 	const lines, size = 128, 64 << 10
 	peer := startPushingBackEcho(t, 64<<10)
-	var input []byte
+	// One random line, labelled 128 ways: cheap to make, and still every
+	// line is different, so a reply out of place shows.
+	base := longLine(t, "", size)
+	input := make([]byte, 0, lines*size)
 	for i := range lines {
-		input = append(input, longLine(t, fmt.Sprintf("line %d of %d, 64 KiB each: ", i+1, lines), size)...)
+		label := fmt.Sprintf("line %d of %d, 64 KiB each: ", i+1, lines)
+		input = append(input, label...)
+		input = append(input, base[len(label):]...)
 	}
 	r := runClientLimited(t, peer, input, proc.Limits{Output: 2 * len(input)})
 	expectEcho(t, peer, r, input)
