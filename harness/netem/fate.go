@@ -139,6 +139,11 @@ func (e Event) String() string {
 	// note when the proxy closed on them.
 	if e.Note == "" || e.Fate.Drop {
 		b.WriteString(": " + e.Fate.String())
+		// A hold counts packets, so its release point is known now; say
+		// it, or the log never shows when the packet went out.
+		if !e.Fate.Drop && e.Fate.Hold > 0 {
+			fmt.Fprintf(&b, ", sent after %s #%d", e.Dir, e.N+uint64(e.Fate.Hold))
+		}
 	}
 	if e.Note != "" {
 		b.WriteString(": " + e.Note)

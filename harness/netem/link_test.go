@@ -3,7 +3,9 @@ package netem_test
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -232,6 +234,23 @@ func TestFateString(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// A held packet's log line says when it went out, which a count of later
+// packets decides the moment it arrives.
+func TestEventStringNamesRelease(t *testing.T) {
+	from := netip.MustParseAddrPort("127.0.0.1:12000")
+	to := netip.MustParseAddrPort("127.0.0.1:5000")
+	ev := netem.Event{Dir: netem.Down, N: 2, Size: 5, From: from, To: to,
+		Fate: netem.Fate{Hold: 2, Why: []string{"script: hold for 2"}}}
+	want := "down #2 127.0.0.1:12000 -> 127.0.0.1:5000 5 bytes: held for 2 (script: hold for 2), sent after down #4"
+	if got := ev.String(); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	ev.Fate = netem.Fate{Drop: true, Hold: 1}
+	if got := ev.String(); strings.Contains(got, "sent after") {
+		t.Errorf("a dropped packet is never sent: %q", got)
 	}
 }
 
