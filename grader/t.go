@@ -47,6 +47,7 @@ type T struct {
 	gerr     error
 	down     chan struct{} // closed when a server role exits on its own
 	downOnce sync.Once
+	dir      string // WriteFile's directory, made on first use
 }
 
 func newT(ctx context.Context, s *Suite, c *Check, sub Submission, seed uint64) *T {
