@@ -58,6 +58,7 @@ func (a *authority) serveConn(conn net.Conn) {
 			// Not even a header: the client does not speak DNS
 			// over TCP, or has lost count of its own bytes.
 			log.Printf("tcp: %v: message of %d bytes, shorter than a header; closing", conn.RemoteAddr(), n)
+			hangUp(conn)
 			return
 		}
 		query := make([]byte, n)
@@ -77,9 +78,27 @@ func (a *authority) serveConn(conn net.Conn) {
 			}
 		}
 		if malformed {
-			return // after the FORMERR, if any: see respond
+			hangUp(conn) // after the FORMERR, if any: see respond
+			return
 		}
 	}
+}
+
+// hangUp ends a connection whose client does not speak DNS, without
+// destroying the FORMERR just written to it. Closing a socket that still
+// has unread input makes the kernel send a reset (RFC 1122 §4.2.2.13),
+// and a reset can discard data still on its way to the client. So the
+// server first closes its sending side, which the client reads as the end
+// of the stream, then reads and throws away what the client still sends,
+// for a second at most, and only then closes the socket.
+func hangUp(conn net.Conn) {
+	tc, ok := conn.(*net.TCPConn)
+	if !ok {
+		return
+	}
+	tc.CloseWrite()
+	tc.SetReadDeadline(time.Now().Add(time.Second))
+	io.Copy(io.Discard, io.LimitReader(tc, 64<<10))
 }
 
 // logConnError logs why a connection ends, unless it ended the ordinary
