@@ -85,15 +85,15 @@ var (
 // A ParseError says where Parse found a mistake. Err is one of the
 // sentinel errors above.
 type ParseError struct {
-	Section string // "header", "question", "answer", "authority" or "additional"
-	Index   int    // the entry in the section, from 1; 0 for the header
+	Section string // "header", "question", "answer", "authority", "additional", or "" after them
+	Index   int    // the entry in the section, from 1; 0 for the header and after the sections
 	Offset  int    // where the entry starts in the message
 	Err     error
 }
 
 func (e *ParseError) Error() string {
-	if e.Section == "header" {
-		return e.Err.Error()
+	if e.Index == 0 {
+		return fmt.Sprintf("%v (at byte %d)", e.Err, e.Offset)
 	}
 	return fmt.Sprintf("%v (%s %d, at byte %d)", e.Err, e.Section, e.Index, e.Offset)
 }

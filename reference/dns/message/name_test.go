@@ -189,3 +189,17 @@ func TestParseErrorPosition(t *testing.T) {
 		t.Errorf("Error() = %q", s)
 	}
 }
+
+func TestParseErrorWhole(t *testing.T) {
+	for _, tt := range []struct {
+		in   []byte
+		want string
+	}{
+		{packet("0001 0000 0000"), "message: too short (at byte 0)"},
+		{packet(header(1, 0, 0, 0) + wwwQ + "00"), "message: bytes after the last record (at byte 33)"},
+	} {
+		if _, err := Parse(tt.in); err == nil || err.Error() != tt.want {
+			t.Errorf("Parse(%x) error %v, want %q", tt.in, err, tt.want)
+		}
+	}
+}

@@ -48,7 +48,7 @@ func Parse(b []byte) (*Message, error) {
 		}
 	}
 	if p.off != len(b) {
-		return nil, &ParseError{Section: "additional", Index: counts[3], Offset: p.off, Err: ErrTrailing}
+		return nil, &ParseError{Offset: p.off, Err: ErrTrailing}
 	}
 	return m, nil
 }
