@@ -3,6 +3,7 @@
 package suites
 
 import (
+	_ "github.com/socklab/socklab/grader/suites/dns"
 	_ "github.com/socklab/socklab/grader/suites/tcpecho"
 	_ "github.com/socklab/socklab/grader/suites/udpecho"
 )
