@@ -51,7 +51,7 @@ func (p *Process) WaitListening(ctx context.Context, network string, port int) e
 // after reading what the role has, so that the hint can never name the
 // very socket that would have made the role ready.
 func (p *Process) notListening(network string, port int) error {
-	hint := p.boundInstead(network)
+	hint := p.boundInstead(network, port)
 	// A role that crashed as time ran out is reported as crashed: its
 	// exit may not be reaped yet, but the kernel already knows.
 	if exitedOnItsOwn(p.Pid()) {
@@ -104,7 +104,7 @@ func listening(socks []sockstat.Socket, network string, port int) (ready bool, e
 // boundInstead describes the sockets the role's processes do have, so that
 // "never got ready" comes with a hint: the wrong port, the wrong protocol,
 // or no socket at all.
-func (p *Process) boundInstead(network string) string {
+func (p *Process) boundInstead(network string, port int) string {
 	held := map[uint64]bool{}
 	pids, _ := members(p.Pid(), "", p.cg)
 	for _, pid := range pids {
@@ -114,6 +114,7 @@ func (p *Process) boundInstead(network string) string {
 		}
 	}
 	var seen []string
+	otherOnPort := "" // the right port, the other protocol: "UDP port 5300 (bound on ::)"
 	for _, nw := range []string{"tcp", "udp"} {
 		for _, s := range readSockets(p.Pid(), nw) {
 			if !held[s.Inode] {
@@ -126,13 +127,23 @@ func (p *Process) boundInstead(network string) string {
 				}
 				what = "listening"
 			}
-			seen = append(seen, fmt.Sprintf("%s port %d (%s on %s)", strings.ToUpper(nw), s.Local.Port(), what, s.Local.Addr()))
+			desc := fmt.Sprintf("%s port %d (%s on %s)", strings.ToUpper(nw), s.Local.Port(), what, s.Local.Addr())
+			seen = append(seen, desc)
+			if nw != network && int(s.Local.Port()) == port {
+				otherOnPort = desc
+			}
 		}
 	}
 	slices.Sort(seen)
 	seen = slices.Compact(seen)
 	if len(seen) == 0 {
 		return fmt.Sprintf("it has no %s socket open. Does it read the -port flag and bind?", strings.ToUpper(network))
+	}
+	if otherOnPort != "" {
+		// The port is right; the protocol is missing. A DNS server must
+		// serve both, and a student who wrote only UDP needs to hear so.
+		return fmt.Sprintf("it has %s, but no %s socket on that port: this check needs your server to serve %s too.",
+			otherOnPort, strings.ToUpper(network), strings.ToUpper(network))
 	}
 	return "it has " + strings.Join(seen, ", ") + " instead. Does it read the -port flag?"
 }

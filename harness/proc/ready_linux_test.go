@@ -130,6 +130,25 @@ func TestWaitListeningWrongPort(t *testing.T) {
 	}
 }
 
+// TestWaitListeningOtherProtocol: a server on the right port with only
+// the other protocol hears that it must serve both.
+func TestWaitListeningOtherProtocol(t *testing.T) {
+	t.Parallel()
+	port := reserve(t)
+	p := start(t, listener("udp", "0.0.0.0", port))
+	waitPrinted(t, p, "bound")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := p.WaitListening(ctx, "tcp", port)
+	if !errors.Is(err, ErrNotReady) {
+		t.Fatalf("WaitListening = %v, want ErrNotReady", err)
+	}
+	want := fmt.Sprintf("it has UDP port %d (bound on 0.0.0.0), but no TCP socket on that port: this check needs your server to serve TCP too.", port)
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not say %q", err, want)
+	}
+}
+
 func TestWaitListeningNothingBound(t *testing.T) {
 	t.Parallel()
 	port := reserve(t)
