@@ -20,13 +20,13 @@ var answerChecks = []*grader.Check{
 	},
 	{
 		ID: "dns/answer/aaaa", Name: "An AAAA query is answered with the IPv6 address", Points: 1,
-		Requirement: `RFC 1034 §4.3.2, step 3a, for QTYPE AAAA; AAAA data is a 128-bit IPv6 address (RFC 3596 §2.2).`,
+		Requirement: `"copy all RRs which match QTYPE into the answer section" (RFC 1034 §4.3.2, step 3a), for QTYPE AAAA, whose data is a 128-bit IPv6 address (RFC 3596 §2.2).`,
 		Handout:     secLookup,
 		Run:         func(t *grader.T) { answerType(t, "mail", zone.TypeAAAA, dnsmessage.TypeAAAA) },
 	},
 	{
 		ID: "dns/answer/mx", Name: "An MX query is answered with every mail exchanger", Points: 2,
-		Requirement: `RFC 1034 §4.3.2, step 3a, for QTYPE MX; MX data is a 16-bit PREFERENCE and an EXCHANGE name (RFC 1035 §3.3.9).`,
+		Requirement: `"copy all RRs which match QTYPE into the answer section" (RFC 1034 §4.3.2, step 3a), for QTYPE MX, whose data is a 16-bit PREFERENCE and an EXCHANGE name (RFC 1035 §3.3.9).`,
 		Handout:     secLookup,
 		Run:         func(t *grader.T) { answerType(t, "@", zone.TypeMX, dnsmessage.TypeMX) },
 	},
@@ -38,13 +38,13 @@ var answerChecks = []*grader.Check{
 	},
 	{
 		ID: "dns/answer/ns", Name: "An NS query at the apex is answered with the zone's servers", Points: 1,
-		Requirement: `RFC 1034 §4.3.2, step 3a, for QTYPE NS at the zone's own name; NS data is a host name (RFC 1035 §3.3.11).`,
+		Requirement: `"copy all RRs which match QTYPE into the answer section" (RFC 1034 §4.3.2, step 3a), for QTYPE NS at the zone's own name (its own servers, not a delegation), whose data is a host name (RFC 1035 §3.3.11).`,
 		Handout:     secLookup,
 		Run:         func(t *grader.T) { answerType(t, "@", zone.TypeNS, dnsmessage.TypeNS) },
 	},
 	{
 		ID: "dns/answer/soa", Name: "An SOA query is answered with the zone's SOA", Points: 1,
-		Requirement: `RFC 1034 §4.3.2, step 3a, for QTYPE SOA; SOA data is MNAME, RNAME and five 32-bit numbers (RFC 1035 §3.3.13).`,
+		Requirement: `"copy all RRs which match QTYPE into the answer section" (RFC 1034 §4.3.2, step 3a), for QTYPE SOA, whose data is MNAME, RNAME and five 32-bit numbers (RFC 1035 §3.3.13).`,
 		Handout:     secLookup,
 		Run:         func(t *grader.T) { answerType(t, "@", zone.TypeSOA, dnsmessage.TypeSOA) },
 	},

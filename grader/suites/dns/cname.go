@@ -25,7 +25,7 @@ var cnameChecks = []*grader.Check{
 	},
 	{
 		ID: "dns/cname/leaves-zone", Name: "A CNAME out of the zone is answered, not refused", Points: 1,
-		Requirement: `After a CNAME, the lookup goes on only "if ... a zone is found" for the new name (RFC 1034 §4.3.2, steps 1-2): a server that has no zone for the target answers with the CNAME alone, NOERROR, and leaves the rest to the resolver.`,
+		Requirement: `"If the new name is outside the zone, stop: the reply holds the CNAME (or the chain of them) and RCODE NOERROR, and the resolver asking takes it from there." (handout §3; RFC 1034 §4.3.2, steps 1-2: the lookup goes on only in a zone the server has)`,
 		Handout:     secLookup,
 		Run:         cnameLeavesZone,
 	},

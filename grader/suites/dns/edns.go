@@ -23,7 +23,7 @@ var ednsChecks = []*grader.Check{
 	},
 	{
 		ID: "dns/edns/payload", Name: "A UDP reply may be as large as the query's OPT allows", Points: 2,
-		Requirement: `"The reply may then be as large as the client's size, with 512 as the least (smaller sizes count as 512), and at least 1232: do not truncate a reply of 1232 bytes or less for a client that offered 1232." (handout §5) "The requestor's UDP payload size (encoded in the RR CLASS field) is the number of octets of the largest UDP payload that can be reassembled and delivered in the requestor's network stack. ... Values lower than 512 MUST be treated as equal to 512." (RFC 6891 §6.2.3)`,
+		Requirement: `"The reply may then be as large as the client's size, with 512 as the least (smaller sizes count as 512), and at least 1232: do not truncate a reply of 1232 bytes or less for a client that offered 1232." (handout §5) "The requestor's UDP payload size (encoded in the RR CLASS field) is the number of octets of the largest UDP payload that can be reassembled and delivered in the requestor's network stack." "Values lower than 512 MUST be treated as equal to 512." (RFC 6891 §6.2.3)`,
 		Handout:     secTransport,
 		Run:         ednsPayload,
 	},

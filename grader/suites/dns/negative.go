@@ -19,13 +19,13 @@ var negativeChecks = []*grader.Check{
 	},
 	{
 		ID: "dns/negative/nodata", Name: "A missing type gets NOERROR, no answer, and the SOA", Points: 2,
-		Requirement: `The SOA also goes in the authority section "when ... indicating that no data of the requested type exists" (RFC 2308 §3); the RCODE is NOERROR and the answer section is empty (RFC 2308 §2.2, NODATA).`,
+		Requirement: `"The name exists but has no records of QTYPE (including a type your server has never heard of, such as SRV or 65280): RCODE NOERROR, an empty answer section, and the zone's SOA record in the authority section." (handout §3) "Name servers authoritative for a zone MUST include the SOA record of the zone in the authority section of the response when reporting an NXDOMAIN or indicating that no data of the requested type exists." (RFC 2308 §3)`,
 		Handout:     secLookup,
 		Run:         negativeNoData,
 	},
 	{
 		ID: "dns/negative/unknown-type", Name: "A type the server does not know gets NODATA", Points: 1,
-		Requirement: `A query for a type the zone has no records of, known to the server or not, is answered like any other missing type: NOERROR, no answer, the SOA in the authority section (RFC 2308 §2.2; RFC 3597 §3: unknown types are handled as opaque data).`,
+		Requirement: `"The name exists but has no records of QTYPE (including a type your server has never heard of, such as SRV or 65280): RCODE NOERROR, an empty answer section, and the zone's SOA record in the authority section." (handout §3; RFC 2308 §2.2, NODATA; RFC 3597: types a server does not know are still types)`,
 		Handout:     secLookup,
 		Run:         negativeUnknownType,
 	},

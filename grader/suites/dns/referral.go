@@ -20,7 +20,7 @@ var referralChecks = []*grader.Check{
 	},
 	{
 		ID: "dns/referral/at-cut", Name: "The delegated name itself gets a referral", Points: 1,
-		Requirement: `The NS records at a zone cut belong to the child zone: the parent's copy is not authoritative (RFC 1034 §4.2.1; RFC 2181 §6.1), so a query for the cut's own name is answered with the same referral, AA=0.`,
+		Requirement: `"The answer section stays empty, RCODE is NOERROR and AA is 0: the NS records at the cut belong to the child zone, and the server is not its authority. This holds for a query for the cut's own name too." (handout §3; RFC 1034 §4.2.1; RFC 2181 §6.1)`,
 		Handout:     secLookup,
 		Run:         referralAtCut,
 	},

@@ -14,19 +14,19 @@ import (
 var tcpChecks = []*grader.Check{
 	{
 		ID: "dns/tcp/query", Name: "A query over TCP is answered", Points: 2,
-		Requirement: `"The message is prefixed with a two byte length field which gives the message length, excluding the two byte length field." (RFC 1035 §4.2.2) "This document therefore updates the core DNS protocol specifications such that support for TCP is henceforth a REQUIRED part of a full DNS protocol implementation." (RFC 7766 §5)`,
+		Requirement: `"The message is prefixed with a two byte length field which gives the message length, excluding the two byte length field." (RFC 1035 §4.2.2) "The server serves TCP on the same port as UDP." (handout §1; RFC 7766 §5 makes TCP a required part of every DNS implementation)`,
 		Handout:     secTransport,
 		Run:         tcpQuery,
 	},
 	{
 		ID: "dns/tcp/several", Name: "Several queries on one connection, sent at once, are all answered", Points: 2,
-		Requirement: `"DNS servers (especially recursive) MUST expect to receive pipelined queries. ... The server SHOULD answer all pipelined queries, even if they are received in quick succession." (RFC 7766 §6.2.1.1) "The server should assume that the client will initiate connection closing, and should delay closing its end of the connection until all outstanding client requests have been satisfied." (RFC 1035 §4.2.2) "A client may send several queries on one connection, one after another or all at once, and the server answers each one" (handout §5).`,
+		Requirement: `(RFC 7766 §6.2.1.1: servers must expect pipelined queries and answer them all) "The server should assume that the client will initiate connection closing, and should delay closing its end of the connection until all outstanding client requests have been satisfied." (RFC 1035 §4.2.2) "A client may send several queries on one connection, one after another or all at once, and the server answers each one" (handout §5).`,
 		Handout:     secTransport,
 		Run:         tcpSeveral,
 	},
 	{
 		ID: "dns/tcp/sliced", Name: "A query that arrives one byte at a time is answered", Points: 1,
-		Requirement: `"DNS servers MUST NOT close a connection simply because the first "read" from the TCP layer does not contain the entire DNS message" (RFC 7766 §8) "the bytes of a query may arrive in several pieces, one byte at a time even, so read until you have the whole length and the whole message." (handout §5)`,
+		Requirement: `(RFC 7766 §8: a message may take several reads from TCP) "the bytes of a query may arrive in several pieces, one byte at a time even, so read until you have the whole length and the whole message." (handout §5)`,
 		Handout:     secTransport,
 		Run:         tcpSliced,
 	},
