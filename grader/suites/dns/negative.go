@@ -36,6 +36,12 @@ var negativeChecks = []*grader.Check{
 		Run:         negativeSOATTL,
 	},
 	{
+		ID: "dns/negative/empty-non-terminal", Name: "A name with only names below it gets NODATA", Points: 1,
+		Requirement: `"A name with no records of its own but names below it exists: it gets NODATA, not NXDOMAIN." (handout §3; RFC 4592 §2.2.2 calls it an empty non-terminal; RFC 8020 §2: NXDOMAIN says that nothing exists at or below the name)`,
+		Handout:     secLookup,
+		Run:         negativeEmptyNonTerminal,
+	},
+	{
 		ID: "dns/negative/refused", Name: "A name outside the zone gets REFUSED", Points: 2,
 		Requirement: `"A query for a name outside the zone gets RCODE 5, REFUSED: the server answers only for its zone and does not recurse." (handout §3; RFC 1035 §4.1.1: "Refused - The name server refuses to perform the specified operation for policy reasons.")`,
 		Handout:     secLookup,
@@ -87,6 +93,14 @@ func negativeSOATTL(t *grader.T) {
 		r := s.ask(newQuery(t, c.rel, c.qt))
 		r.expectSection(t, authority, []rr{s.zone.negativeSOA()}, true)
 	}
+}
+
+func negativeEmptyNonTerminal(t *grader.T) {
+	s := startServer(t, "udp")
+	// deep.example.org. has no records; host.deep.example.org. has one.
+	r := s.ask(newQuery(t, "deep", dnsmessage.TypeA))
+	r.expectRCode(t, rcodeNoError)
+	r.expectSection(t, answer, nil, false)
 }
 
 func negativeRefused(t *grader.T) {
