@@ -9,7 +9,7 @@
 #   make lint                           gofmt and go vet
 
 GO          ?= go
-ASSIGNMENTS := udp-echo tcp-echo
+ASSIGNMENTS := udp-echo tcp-echo dns
 ASSIGNMENT  ?= $(ASSIGNMENTS)
 SUBMISSION  ?= assignments
 SEED        ?= 1
