@@ -40,6 +40,11 @@ func TestParseExample(t *testing.T) {
 		"mail2.example.com. 86400 IN A 192.0.2.26",
 		"ftp.example.com. 3600 IN CNAME www.example.com.",
 		"blog.example.com. 3600 IN CNAME www.example.com.",
+		`big.example.com. 3600 IN TXT "A reply over UDP holds at most 512 bytes, unless the query offers more with EDNS."`,
+		`big.example.com. 3600 IN TXT "When the records do not fit, the server sends what fits with the TC bit set, and the client asks again over TCP."`,
+		`big.example.com. 3600 IN TXT "Over TCP each message follows its length in two bytes, and a reply may be as long as 65535 bytes."`,
+		`big.example.com. 3600 IN TXT "This record set is long on purpose: five strings of about a hundred bytes, and their names and headers, make more than 512."`,
+		`big.example.com. 3600 IN TXT "dig +noedns big.example.com TXT shows the retry: Truncated, retrying in TCP mode."`,
 		"sub.example.com. 3600 IN NS ns.sub.example.com.",
 		"ns.sub.example.com. 3600 IN A 192.0.2.53",
 	}

@@ -72,6 +72,8 @@ func TestDigAsksTheReference(t *testing.T) {
 		{[]string{"nothing.example.com", "A"}, []string{"status: NXDOMAIN", "flags: qr aa;", "example.com.\t\t300\tIN\tSOA\tns1.example.com. hostmaster.example.com. 2026112101 7200 3600 1209600 300"}},
 		{[]string{"host.sub.example.com", "A"}, []string{"status: NOERROR", "flags: qr;", "sub.example.com.\t3600\tIN\tNS\tns.sub.example.com.", "ns.sub.example.com.\t3600\tIN\tA\t192.0.2.53"}},
 		{[]string{"www.example.org", "A"}, []string{"status: REFUSED"}},
+		{[]string{"+noedns", "+ignore", "big.example.com", "TXT"}, []string{"flags: qr aa tc;"}},
+		{[]string{"+noedns", "big.example.com", "TXT"}, []string{"Truncated, retrying in TCP mode", "ANSWER: 5", "(TCP)"}},
 		{[]string{"+tcp", "www.example.com", "AAAA"}, []string{"www.example.com.\t300\tIN\tAAAA\t2001:db8::10", "(TCP)"}},
 		{[]string{"+edns=1", "+noednsnegotiation", "www.example.com", "A"}, []string{"status: BADVERS"}},
 	} {
