@@ -1,0 +1,83 @@
+package dns_test
+
+import (
+	"testing"
+
+	"github.com/socklab/socklab/grader/gradertest"
+	"github.com/socklab/socklab/grader/suites/dns"
+)
+
+// The checks, by ID, as `socklab list dns` prints them: those that some
+// broken server loses.
+const (
+	headerID         = "dns/header/id"
+	headerAA         = "dns/header/aa"
+	headerNotImp     = "dns/header/notimp"
+	pointerLoop      = "dns/malformed/pointer-loop"
+	answerTXT        = "dns/answer/txt"
+	answerTTL        = "dns/answer/ttl"
+	answerCase       = "dns/answer/case-insensitive"
+	nxdomain         = "dns/negative/nxdomain"
+	soaTTL           = "dns/negative/soa-ttl"
+	emptyNonTerminal = "dns/negative/empty-non-terminal"
+	cnameFollow      = "dns/cname/follow"
+	additionalMX     = "dns/additional/mx"
+	additionalNS     = "dns/additional/ns"
+	belowCut         = "dns/referral/below-cut"
+	atCut            = "dns/referral/at-cut"
+	compressionUsed  = "dns/compression/used"
+	truncationTC     = "dns/truncation/tc"
+	tcpRetry         = "dns/truncation/tcp-retry"
+	tcpQuery         = "dns/tcp/query"
+	tcpSeveral       = "dns/tcp/several"
+	tcpSliced        = "dns/tcp/sliced"
+	ednsOPT          = "dns/edns/opt"
+	ednsPayload      = "dns/edns/payload"
+	ednsBadVers      = "dns/edns/badvers"
+	loadLoss         = "dns/load/loss"
+)
+
+// TestBroken grades each broken server in testdata/broken: the reference
+// with one realistic mistake, made at build time by the bug.patch in its
+// directory (see testdata/broken/broken.mk). Each must lose exactly the
+// checks its patch's header lists, and pass every other.
+func TestBroken(t *testing.T) {
+	tests := []struct {
+		name string
+		lose []string // the checks it must fail; it must pass all others
+	}{
+		// §2 The message format.
+		// Two losses here are the checks' doing more than the mistake's:
+		// load/loss reads the impairment proxy's log by reply ID, so it
+		// never sees that a reply with ID 0 was dropped, and reports
+		// "no reply"; answer/ttl compares whole records, so a TXT record
+		// with its strings joined fails it with the right TTL.
+		{"id-not-echoed", []string{headerID, headerNotImp, truncationTC, ednsPayload, tcpSeveral, loadLoss}},
+		{"aa-missing", []string{headerAA, cnameFollow}},
+		{"no-compression", []string{compressionUsed}},
+		{"pointer-loop", []string{pointerLoop}},
+		{"txt-joined", []string{answerTXT, answerTTL}},
+
+		// §3 How the server answers, and §4 Zone files.
+		{"case-sensitive", []string{answerCase}},
+		{"ttl-3600", []string{answerTTL}},
+		{"nxdomain-no-soa", []string{nxdomain, soaTTL}},
+		{"negative-ttl-soa", []string{soaTTL}},
+		{"ent-nxdomain", []string{emptyNonTerminal}},
+		{"cname-not-followed", []string{cnameFollow}},
+		{"no-additional", []string{additionalMX, additionalNS, belowCut, atCut}},
+		{"referral-as-answer", []string{belowCut, atCut}},
+
+		// §5 UDP, TCP and EDNS.
+		{"no-truncation", []string{truncationTC, ednsPayload}},
+		{"udp-only", []string{tcpRetry, tcpQuery, tcpSeveral, tcpSliced}},
+		{"tcp-one-recv", []string{tcpSeveral, tcpSliced}},
+		{"no-edns", []string{ednsOPT, ednsPayload, ednsBadVers}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			gradertest.ExpectLost(t, dns.Suite, "testdata/broken/"+tt.name, tt.lose...)
+		})
+	}
+}
