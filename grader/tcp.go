@@ -332,8 +332,13 @@ func (c *TCPConn) failShort(what string, want []byte, n int) {
 		Actual:  Quote(c.buf),
 		Err:     err,
 	}
-	if want != nil {
+	switch {
+	case want != nil:
 		f.Expected = Quote(want)
+	case n >= 0:
+		f.Expected = byteCount(n)
+	default:
+		f.Expected = "more bytes"
 	}
 	c.t.Fail(f)
 }

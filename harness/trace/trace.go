@@ -152,7 +152,10 @@ func (e Event) String() string {
 	case Fate:
 		return fmt.Sprintf("%s proxy  %s", at, e.Text)
 	case Note:
-		return fmt.Sprintf("%s note   %s", at, e.Text)
+		// A note of several lines (a DNS message as dig prints it) keeps
+		// its lines under its first.
+		head := fmt.Sprintf("%s note   ", at)
+		return head + strings.ReplaceAll(e.Text, "\n", "\n"+strings.Repeat(" ", len(head)))
 	}
 	s := fmt.Sprintf("%s %s → %s  %s %5d B %s", at, e.From, e.To, e.Proto, e.Size, QuoteOf(e.Data, e.Size, 72))
 	if e.Text != "" {

@@ -91,7 +91,7 @@ func answerTTL(t *grader.T) {
 		{"note", zone.TypeTXT, dnsmessage.TypeTXT}, // and on TXT
 	} {
 		r := s.ask(newQuery(t, c.rel, c.qt))
-		r.expectSection(t, answer, s.zone.records(c.rel, c.zt), true)
+		r.expectTTLs(t, answer, s.zone.records(c.rel, c.zt))
 	}
 }
 

@@ -2,6 +2,7 @@ package dns
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
@@ -119,4 +120,22 @@ func (r *reply) failRecords(t *grader.T, msg string, want, got []string) {
 		Actual:   show(got) + "\n  your whole reply:\n" + indent(present(&r.msg, len(r.raw)), "    "),
 		Diff:     cmp.Diff(want, got),
 	})
+}
+
+// expectTTLs checks the TTLs of a section's records, by name and type:
+// the data is the other checks' business, so a record whose data is
+// wrong but whose TTL is right passes here.
+func (r *reply) expectTTLs(t *grader.T, s section, want []rr) {
+	key := func(rs []rr) []string {
+		out := make([]string, len(rs))
+		for i, x := range rs {
+			out[i] = fmt.Sprintf("%s %d IN %s", x.Name, x.TTL, typeName(x.Type))
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	w, g := key(want), key(r.records(s))
+	if !cmp.Equal(w, g) {
+		r.failRecords(t, fmt.Sprintf("has the wrong TTLs in the %s section", s), w, g)
+	}
 }

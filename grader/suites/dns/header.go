@@ -159,9 +159,6 @@ func headerNotImp(t *grader.T) {
 		r.fail(t, fmt.Sprintf("has OPCODE %d", r.msg.Header.OpCode), "OPCODE 2, copied from the query",
 			fmt.Sprintf("OPCODE %d", r.msg.Header.OpCode))
 	}
-	if r.msg.Header.ID != q.ID {
-		r.fail(t, "has another ID", fmt.Sprintf("ID %d", q.ID), fmt.Sprintf("ID %d", r.msg.Header.ID))
-	}
 }
 
 func headerQDCount(t *grader.T) {

@@ -238,6 +238,9 @@ func (l *lossyLink) exchange(p probe, q query, done map[uint16]bool) {
 	t := l.s.t
 	msg := q.pack()
 	var mine []int // the proxy's numbers of this query's tries
+	// The proxy's log from here on is this query's: the one before was
+	// settled before it was sent.
+	from := len(l.proxy.Events())
 	send := func() {
 		l.c.Send(msg)
 		l.sent++
@@ -256,12 +259,12 @@ func (l *lossyLink) exchange(p probe, q query, done map[uint16]bool) {
 			id, _ := replyID(d.Data)
 			if id == q.ID || !done[id] && askedFor(d.Data, q) {
 				l.k.expect(t, p, parseReply(t, q.String(), d.Data))
-				l.settle(q.ID, mine)
+				l.settle(q, from, mine)
 				return
 			}
 			continue // a late copy of an earlier reply
 		}
-		tr := l.state(q.ID, mine)
+		tr := l.state(q, from, mine)
 		if tr != seen {
 			seen, last, pause = tr, time.Now(), time.Millisecond
 		}
@@ -301,17 +304,19 @@ func times(n int) string {
 	return fmt.Sprintf("%d times", n)
 }
 
-// state reads what the proxy's log says about the query with the given
-// ID, sent as the proxy's datagrams mine.
-func (l *lossyLink) state(id uint16, mine []int) tries {
+// state reads what the proxy's log, from its event from on, says about
+// query q, sent as the proxy's datagrams mine. A reply is q's by its ID,
+// or by its question when the server got the ID wrong (that mistake is
+// dns/header/id's to judge).
+func (l *lossyLink) state(q query, from int, mine []int) tries {
 	tr := tries{n: len(mine)}
 	up := map[int]netem.Fate{}
-	for _, e := range l.proxy.Events() {
+	for _, e := range l.proxy.Events()[from:] {
 		switch e.Dir {
 		case netem.Up:
 			up[int(e.N)] = e.Fate
 		case netem.Down:
-			if rid, ok := replyID(e.Data); ok && rid == id {
+			if rid, ok := replyID(e.Data); ok && (rid == q.ID || askedFor(e.Data, q)) {
 				tr.replies++
 				tr.through = tr.through || !e.Fate.Drop
 			}
@@ -333,11 +338,11 @@ func (l *lossyLink) state(id uint16, mine []int) tries {
 // to every copy of the query that reached the server. Then the next query
 // starts after all of this one's traffic, and the proxy numbers the
 // datagrams, and so decides their fates, the same way on every run.
-func (l *lossyLink) settle(id uint16, mine []int) {
+func (l *lossyLink) settle(q query, from int, mine []int) {
 	deadline := time.Now().Add(grader.ReplyTimeout)
 	pause := 100 * time.Microsecond
 	for time.Now().Before(deadline) {
-		if tr := l.state(id, mine); !tr.pending && tr.replies >= tr.copies {
+		if tr := l.state(q, from, mine); !tr.pending && tr.replies >= tr.copies {
 			return
 		}
 		select {
