@@ -14,17 +14,24 @@ type Exit struct {
 	Elapsed time.Duration  // from start to exit
 	Stopped bool           // the grader stopped it (the check was over)
 	Limit   string         // the limit it ran into, when that explains the end
-	MaxRSS  int64          // the most memory it (or a child it waited for) had resident, bytes
+	MaxRSS  int64          // the most memory it (or a child it waited for) had resident, bytes; 0 if unknown
 }
 
-func newExit(ps *os.ProcessState, waitErr error, elapsed time.Duration, stopped bool, l Limits) *Exit {
+// newExit reads how the program ended. inherited is the grader's own peak
+// resident memory just after it started the program: Linux's ru_maxrss
+// survives execve, and the launcher was started with vfork, sharing the
+// grader's memory, so a figure not above inherited may be the grader's,
+// and is not the program's to be told about.
+func newExit(ps *os.ProcessState, waitErr error, elapsed time.Duration, stopped bool, l Limits, inherited int64) *Exit {
 	e := &Exit{Code: -1, Elapsed: elapsed, Stopped: stopped}
 	if ps == nil {
 		e.Limit = fmt.Sprintf("could not be waited for: %v", waitErr)
 		return e
 	}
 	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		e.MaxRSS = maxRSS(ru)
+		if rss := maxRSS(ru); rss > inherited {
+			e.MaxRSS = rss
+		}
 	}
 	ws, _ := ps.Sys().(syscall.WaitStatus)
 	switch {

@@ -2,9 +2,11 @@ package proc
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -268,5 +270,33 @@ func TestEndedMemoryHints(t *testing.T) {
 				t.Errorf("ended(%+v) adds %q, want %q", tt.exit, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestMaxRSSIsTheProgramsOwn: the launcher starts with vfork, sharing the
+// grader's memory, and Linux keeps the peak across execve; a big grader
+// must not make a small program look big ("it had used 1205 MiB, near its
+// limit": a false hint once seen in CI), and a big program must still
+// show.
+func TestMaxRSSIsTheProgramsOwn(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("ru_maxrss across execve is Linux's")
+	}
+	spec := helper("big-grader")
+	spec.Memory = 16 << 30 // the race detector's shadow memory too
+	p := start(t, spec)
+	waitExit(t, p)
+	var rss, kept int64
+	if _, err := fmt.Sscanf(p.Stdout().String(), "maxrss %d %d", &rss, &kept); err != nil {
+		t.Fatalf("helper printed %q (stderr %q): %v", p.Stdout().String(), p.Stderr(), err)
+	}
+	if rss >= 64<<20 {
+		t.Errorf("/bin/true started by a grader holding %d MiB: MaxRSS = %d MiB; want it small or 0", kept>>20, rss>>20)
+	}
+
+	big := start(t, helper("alloc"))
+	if e := waitExit(t, big); e.MaxRSS < 1<<30 {
+		t.Errorf("a program that touched 1 GiB: MaxRSS = %d MiB; want at least 1024", e.MaxRSS>>20)
 	}
 }

@@ -110,7 +110,10 @@ type Process struct {
 	cmd     *exec.Cmd
 	started time.Time
 	marker  string // in the environment of the role and all it starts
-	cg      *cgroup
+	// inheritedRSS is the grader's own peak resident memory when it had
+	// started the program: see newExit.
+	inheritedRSS int64
+	cg           *cgroup
 
 	stdout, stderr *capture
 	drained        chan struct{} // closed when stdout and stderr are both drained
@@ -228,6 +231,7 @@ func (p *Process) start(self string) error {
 		}
 		return fmt.Errorf("proc: starting %s: %v", spec.Role, err)
 	}
+	p.inheritedRSS = selfPeakRSS()
 	// Closing our copies of the child's ends (the deferred loop) lets the
 	// readers see EOF when the last process holding them exits.
 	var pipes sync.WaitGroup
@@ -302,7 +306,7 @@ func (p *Process) wait() {
 	p.mu.Lock()
 	stopped := p.stopping
 	p.mu.Unlock()
-	p.exit = newExit(p.cmd.ProcessState, err, time.Since(p.started), stopped, p.spec.Limits)
+	p.exit = newExit(p.cmd.ProcessState, err, time.Since(p.started), stopped, p.spec.Limits, p.inheritedRSS)
 	close(p.done)
 }
 

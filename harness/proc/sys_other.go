@@ -20,3 +20,7 @@ func maxRSS(ru *syscall.Rusage) int64 {
 	}
 	return int64(ru.Maxrss) * 1024
 }
+
+// selfPeakRSS is 0: without vfork's shared memory, a child's ru_maxrss is
+// its own.
+func selfPeakRSS() int64 { return 0 }
