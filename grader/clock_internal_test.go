@@ -51,3 +51,40 @@ func TestTimeoutCtxIsCappedByTheDeadline(t *testing.T) {
 		t.Errorf("a wait of an hour ends at %v, after the check's deadline %v", d, tt.Deadline())
 	}
 }
+
+func TestProgressMovesAnExpiringDeadline(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tt := newT(ctx, &Suite{ID: "x"}, &Check{ID: "x/y/z"}, Submission{}, 1)
+	tt.startClock(time.Hour, cancel)
+	defer tt.stopClock()
+
+	// No progress yet: a clock that runs out ends the check.
+	if tt.stillMoving() {
+		t.Fatal("a check that never made progress was given more time")
+	}
+	before := tt.Deadline()
+	tt.Progress()
+	if !tt.stillMoving() {
+		t.Fatal("a check that just made progress was not given more time")
+	}
+	if got := tt.Deadline().Sub(before); got != progressWindow {
+		t.Errorf("the deadline moved by %s, want %s", got, progressWindow)
+	}
+	// Progress long ago does not count.
+	tt.mu.Lock()
+	tt.progress = time.Now().Add(-progressWindow)
+	tt.mu.Unlock()
+	if tt.stillMoving() {
+		t.Error("progress older than the window moved the deadline")
+	}
+	// However much progress, the deadline moves maxExtension at most.
+	for tt.Progress(); tt.stillMoving(); tt.Progress() {
+	}
+	if tt.extended > maxExtension {
+		t.Errorf("extended by %s in all, more than %s", tt.extended, maxExtension)
+	}
+	if ctx.Err() != nil {
+		t.Error("moving the deadline cancelled the check")
+	}
+}

@@ -37,10 +37,11 @@ type T struct {
 	ports *portSet
 
 	mu       sync.Mutex
-	finished bool        // finish ran: what a late check starts is undone at once
-	deadline time.Time   // when the check's time runs out
-	clock    *time.Timer // cancels the check's context at deadline
-	extended time.Duration
+	finished bool          // finish ran: what a late check starts is undone at once
+	deadline time.Time     // when the check's time runs out
+	clock    *time.Timer   // cancels the check's context at deadline
+	extended time.Duration // how far the deadline moved: at most maxExtension
+	progress time.Time     // when the check last made progress
 	roles    []*Role
 	cleanups []func()
 	failure  *Failure
@@ -111,12 +112,49 @@ func (t *T) Deadline() time.Time {
 }
 
 // startClock starts the check's time limit: when it runs out, expire is
-// called (it cancels the check's context).
+// called (it cancels the check's context), unless the check is still
+// making progress (see Progress).
 func (t *T) startClock(limit time.Duration, expire func()) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.deadline = time.Now().Add(limit)
-	t.clock = time.AfterFunc(limit, expire)
+	t.clock = time.AfterFunc(limit, func() {
+		if !t.stillMoving() {
+			expire()
+		}
+	})
+}
+
+// Progress tells the check's clock that the submission is at work: bytes
+// moved between it and the grader. A time limit that runs out less than
+// progressWindow after the last progress is moved by progressWindow, up to
+// maxExtension in all: a correct program on a loaded machine, still moving
+// bytes, is slow because the machine is, and a check must not fail it for
+// that. A program that is stuck makes no progress, and its check ends on
+// time.
+func (t *T) Progress() {
+	t.mu.Lock()
+	t.progress = time.Now()
+	t.mu.Unlock()
+}
+
+// progressWindow is how recent progress must be to move a time limit, and
+// how far it moves it each time.
+const progressWindow = ReplyTimeout
+
+// stillMoving runs when the check's clock runs out: it moves the deadline
+// and says true if the check made progress lately and may still run
+// longer.
+func (t *T) stillMoving() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if time.Since(t.progress) >= progressWindow || t.extended+progressWindow > maxExtension {
+		return false
+	}
+	t.extended += progressWindow
+	t.deadline = t.deadline.Add(progressWindow)
+	t.clock.Reset(time.Until(t.deadline))
+	return true
 }
 
 func (t *T) stopClock() {
