@@ -17,6 +17,7 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sync"
 	"testing"
@@ -59,10 +60,16 @@ func Grade(t testing.TB, s *grader.Suite, dir string) *grader.Report {
 // GradeBuilt grades the submission already built in dir. Unlike Grade, it
 // may be called from any goroutine.
 func GradeBuilt(t testing.TB, s *grader.Suite, dir string) *grader.Report {
+	return gradeBuilt(t, s, dir, nil)
+}
+
+// gradeBuilt is GradeBuilt on the checks whose IDs match run (nil: all).
+func gradeBuilt(t testing.TB, s *grader.Suite, dir string, run *regexp.Regexp) *grader.Report {
 	r := &grader.Runner{
 		Suite:      s,
 		Submission: grader.Submission{Dir: dir},
 		Seed:       Seed,
+		Run:        run,
 		NoBuild:    true,
 	}
 	rep, err := r.Grade(context.Background())
@@ -78,12 +85,22 @@ func GradeBuilt(t testing.TB, s *grader.Suite, dir string) *grader.Report {
 // check errored. The whole report is shown when it did not.
 func ExpectLost(t *testing.T, s *grader.Suite, dir string, lose ...string) {
 	t.Helper()
+	ExpectLostIn(t, s, "", dir, lose...)
+}
+
+// ExpectLostIn is ExpectLost on the checks whose IDs match the regular
+// expression run only ("": all): one part of an assignment, graded on a
+// submission that does only that part.
+func ExpectLostIn(t *testing.T, s *grader.Suite, run, dir string, lose ...string) {
+	t.Helper()
+	re := regexp.MustCompile(run)
 	for _, id := range lose {
-		if !slices.ContainsFunc(s.Checks, func(c *grader.Check) bool { return c.ID == id }) {
-			t.Fatalf("no check %q in %s", id, s.ID)
+		if !slices.ContainsFunc(s.Checks, func(c *grader.Check) bool { return c.ID == id && re.MatchString(id) }) {
+			t.Fatalf("no check %q in %s matches %q", id, s.ID, run)
 		}
 	}
-	rep := Grade(t, s, dir)
+	Build(t, dir)
+	rep := gradeBuilt(t, s, abs(t, dir), re)
 	want := slices.Sorted(slices.Values(lose))
 	if diff := cmp.Diff(want, Failed(rep)); diff != "" || rep.Errors() > 0 {
 		t.Errorf("the checks failed (-want +got):\n%s\n%d checks errored\n%s", diff, rep.Errors(), Text(rep))

@@ -33,12 +33,37 @@ const (
 	ednsOPT          = "dns/edns/opt"
 	ednsPayload      = "dns/edns/payload"
 	ednsBadVers      = "dns/edns/badvers"
+
+	resolverRDClear        = "dns/resolver/rd-clear"
+	resolverCNAMELoop      = "dns/resolver/cname-loop"
+	resolverCacheHit       = "dns/resolver/cache-hit"
+	resolverCacheExpiry    = "dns/resolver/cache-expiry"
+	resolverDelegation     = "dns/resolver/cache-delegation"
+	resolverNegativeCache  = "dns/resolver/negative-cache"
+	resolverNegativeExpiry = "dns/resolver/negative-expiry"
+	resolverForgedID       = "dns/resolver/forged-id"
+	resolverForgedQuestion = "dns/resolver/forged-question"
+	resolverForgedSource   = "dns/resolver/forged-source"
+	resolverBailiwick      = "dns/resolver/bailiwick"
+	resolverUnpredictable  = "dns/resolver/unpredictable"
+	resolverLoss           = "dns/resolver/loss"
+	resolverDeadServer     = "dns/resolver/dead-server"
+	resolverLameServer     = "dns/resolver/lame-server"
+	resolverTCPFallback    = "dns/resolver/tcp-fallback"
+	resolverManyClients    = "dns/resolver/many-clients"
 )
 
-// TestBroken grades each broken server in testdata/broken: the reference
-// with one realistic mistake, made at build time by the bug.patch in its
-// directory (see testdata/broken/broken.mk). Each must lose exactly the
-// checks its patch's header lists, and pass every other.
+// The two parts of the assignment, as -run selects them: a broken server
+// is graded on part 1, a broken resolver on part 2.
+const (
+	partOne = "^dns/(header|malformed|answer|negative|cname|additional|referral|compression|truncation|tcp|edns|load)/"
+	partTwo = "^dns/resolver/"
+)
+
+// TestBroken grades each broken server in testdata/broken on part 1: the
+// reference with one realistic mistake, made at build time by the
+// bug.patch in its directory (see testdata/broken/broken.mk). Each must
+// lose exactly the checks its patch's header lists, and pass every other.
 func TestBroken(t *testing.T) {
 	tests := []struct {
 		name string
@@ -70,7 +95,40 @@ func TestBroken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			gradertest.ExpectLost(t, dns.Suite, "testdata/broken/"+tt.name, tt.lose...)
+			gradertest.ExpectLostIn(t, dns.Suite, partOne, "testdata/broken/"+tt.name, tt.lose...)
+		})
+	}
+}
+
+// TestBrokenResolvers grades each broken resolver in testdata/broken on
+// part 2, as TestBroken does the servers.
+func TestBrokenResolvers(t *testing.T) {
+	tests := []struct {
+		name string
+		lose []string
+	}{
+		// §8 Iterated queries.
+		{"resolver-rd-upstream", []string{resolverRDClear}},
+		{"resolver-cname-loop", []string{resolverCNAMELoop}},
+
+		// §9 Caching.
+		{"resolver-no-cache", []string{resolverCacheHit, resolverDelegation, resolverNegativeCache}},
+		{"resolver-never-expires", []string{resolverCacheExpiry, resolverNegativeExpiry}},
+
+		// §10 Trust.
+		{"resolver-accepts-any", []string{resolverForgedID, resolverForgedQuestion, resolverForgedSource}},
+		{"resolver-fixed-id", []string{resolverUnpredictable}},
+		{"resolver-no-bailiwick", []string{resolverBailiwick}},
+
+		// §11 When servers fail.
+		{"resolver-no-retry", []string{resolverLoss, resolverDeadServer, resolverLameServer}},
+		{"resolver-no-tcp", []string{resolverTCPFallback}},
+		{"resolver-serial", []string{resolverManyClients}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			gradertest.ExpectLostIn(t, dns.Suite, partTwo, "testdata/broken/"+tt.name, tt.lose...)
 		})
 	}
 }

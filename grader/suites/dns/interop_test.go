@@ -15,13 +15,13 @@ import (
 )
 
 // The checks follow the RFCs, not our reference: NSD, an authoritative
-// server written by others, must pass every one of them.
+// server written by others, must pass every check of part 1.
 func TestNSDScoresFull(t *testing.T) {
 	if _, err := exec.LookPath("nsd"); err != nil {
 		t.Skip("nsd not installed (apt-get install nsd)")
 	}
 	t.Parallel()
-	gradertest.ExpectLost(t, dns.Suite, "testdata/nsd")
+	gradertest.ExpectLostIn(t, dns.Suite, partOne, "testdata/nsd")
 }
 
 // The reference answers dig, the tool students test with, as the

@@ -1,6 +1,8 @@
-# broken.mk builds one broken dns server: the reference server
-# (reference/dns) with one student's mistake, the bug.patch next to the
-# Makefile that includes this file. No copy of the reference is kept in
+# broken.mk builds one broken dns program: the reference server or
+# resolver (reference/dns) with one student's mistake, the bug.patch next
+# to the Makefile that includes this file. The Makefile says which program
+# with ROLE = server (the default) or ROLE = resolver; only that one is
+# built, and the tests grade only its part of the assignment. No copy of the reference is kept in
 # the repository: `make build` copies the files the patch changes into
 # build/, patches them there, and builds the reference's own package with
 # `go build -overlay`, which compiles the patched copies in their place.
@@ -9,6 +11,7 @@
 # patch's message: refresh it against the reference (its header says
 # what the mistake is, so that it can be made again).
 
+ROLE ?= server
 ROOT := $(shell cd ../../../../../.. && pwd)
 REF  := $(ROOT)/reference/dns
 # The files the patch changes, relative to reference/dns: its "+++ b/FILE" lines.
@@ -24,7 +27,7 @@ build:
 	{ printf '{"Replace": {'; sep=; \
 	  for f in $(FILES); do printf '%s\n  "%s": "%s"' "$$sep" "$(REF)/$$f" "$(CURDIR)/build/$$f"; sep=,; done; \
 	  printf '\n}}\n'; } >build/overlay.json
-	go build -overlay build/overlay.json -o bin/server github.com/socklab/socklab/reference/dns/server
+	go build -overlay build/overlay.json -o bin/$(ROLE) github.com/socklab/socklab/reference/dns/$(ROLE)
 
 clean:
 	rm -rf bin build
