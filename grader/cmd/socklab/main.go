@@ -3,6 +3,7 @@
 //	socklab list [ASSIGNMENT]          the assignments, or one's checks
 //	socklab grade [flags] ASSIGNMENT [DIR]
 //	socklab impair [flags]             the impairment proxy, by hand
+//	socklab dnsworld [flags]           the dns resolver checks' world, by hand
 //
 // Run `socklab help COMMAND` for a command's flags. Exit status: 0 when
 // grading ran and every check was judged (whatever the score), 1 when it
@@ -42,6 +43,7 @@ func commands() []command {
 		{"list", "[-format text|markdown] [-hidden] [ASSIGNMENT]", "list the assignments, or the checks of one", runList, listFlags},
 		{"grade", "[flags] ASSIGNMENT [DIR]", "grade the submission in DIR (default .)", runGrade, func() *flag.FlagSet { return gradeFlags(new(gradeOptions)) }},
 		{"impair", "-listen ADDR -to ADDR [flags]", "run the impairment proxy in front of your own program", runImpair, func() *flag.FlagSet { return impairFlags(new(impairOptions)) }},
+		{"dnsworld", "[-port P] [-seed N] [flags]", "run the DNS hierarchy the resolver checks use, to try a resolver by hand", runDNSWorld, func() *flag.FlagSet { return dnsworldFlags(new(dnsworldOptions)) }},
 	}
 }
 
@@ -93,7 +95,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "socklab grades socket-programming assignments.")
 	fmt.Fprintln(w, "\nusage:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  socklab %-7s %-48s %s\n", c.name, c.args, c.short)
+		fmt.Fprintf(w, "  socklab %-8s %-48s %s\n", c.name, c.args, c.short)
 	}
 	fmt.Fprintln(w, "\nRun 'socklab help COMMAND' for a command's flags.")
 }
