@@ -124,7 +124,7 @@ func (s *server) expectRejected(k *known, m malformedMsg, send bool, taken map[u
 		case slices.Contains(earlier, id):
 			continue // a late copy of an earlier good reply
 		}
-		s.judgeRejection(m, d.Data)
+		judgeRejection(s.t, "your server", m, d.Data)
 	}
 	t.Fatalf("your server sent %d datagrams after %s and the good query %s, and none of them answers the good query", most, m.what, good)
 	return nil
@@ -142,15 +142,17 @@ func (s *server) drainRejected(m malformedMsg, goods []uint16) {
 		if id, _ := replyID(d.Data); slices.Contains(goods, id) {
 			continue // a copy of a good reply
 		}
-		s.judgeRejection(m, d.Data)
+		judgeRejection(s.t, "your server", m, d.Data)
 	}
 }
 
 // judgeRejection accepts a FORMERR reply to the malformed message and
-// fails the check on anything else.
-func (s *server) judgeRejection(m malformedMsg, raw []byte) {
+// fails the check on anything else. Only the header is read: a FORMERR
+// may copy the question it could not read, malformed as it was. who is
+// the program: "your server".
+func judgeRejection(t *grader.T, who string, m malformedMsg, raw []byte) {
 	if len(raw) >= 12 && raw[3]&0x0f == rcodeFormErr {
-		s.t.Logf("your server answered %s with FORMERR, as it may", m.what)
+		t.Logf("%s answered %s with FORMERR, as it may", who, m.what)
 		return
 	}
 	actual := fmt.Sprintf("%d bytes that are not a DNS message: %s", len(raw), grader.Quote(raw))
@@ -161,9 +163,9 @@ func (s *server) judgeRejection(m malformedMsg, raw []byte) {
 		actual = fmt.Sprintf("%d bytes with RCODE %s in the header (a FORMERR has 1 in the low 4 bits of byte 3): %s",
 			len(raw), rcodeName(int(raw[3]&0x0f)), grader.Quote(raw))
 	}
-	s.t.Fail(grader.Failure{
-		Message: fmt.Sprintf("your server answered %s as if it were a query it could read; the message was %s",
-			m.what, grader.Quote(m.msg)),
+	t.Fail(grader.Failure{
+		Message: fmt.Sprintf("%s answered %s as if it were a query it could read; the message was %s",
+			who, m.what, grader.Quote(m.msg)),
 		Expected: "a reply with RCODE 1 (FORMERR), or no reply at all",
 		Actual:   actual,
 	})

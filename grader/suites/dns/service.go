@@ -161,11 +161,7 @@ func (w *world) expectOnlyFormErr(m malformedMsg, good query) {
 			parseReply(t, good.String()+", sent after "+m.what, d.Data).expectAddrs(t, gaia, w.v.Gaia)
 			return
 		}
-		r := parseReply(t, "the grader's "+m.what, d.Data)
-		if code := fullRCode(&r.msg); code != rcodeFormErr || !r.msg.Header.Response {
-			r.fail(t, "is not a FORMERR: a message the resolver cannot read is not a query to resolve",
-				"RCODE FORMERR, or no reply at all", fmt.Sprintf("RCODE %s, QR=%d", rcodeName(code), bit(r.msg.Header.Response)))
-		}
+		judgeRejection(t, "your resolver", m, d.Data)
 	}
 	t.Fatalf("your resolver sent more than one reply to %s", m.what)
 }
