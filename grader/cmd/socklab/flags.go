@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // parse parses args with fs, accepting flags both before and after the
@@ -54,4 +59,15 @@ func (r roleCommands) Set(s string) error {
 	}
 	r[role] = cmd
 	return nil
+}
+
+// untilInterrupted is the context of a command that runs until ^C or
+// SIGTERM, or for d when d is not 0 (a -for flag).
+func untilInterrupted(d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if d <= 0 {
+		return ctx, stop
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	return ctx, func() { cancel(); stop() }
 }

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/socklab/socklab/harness/netem"
@@ -77,13 +74,8 @@ func runImpair(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: -dir must be up, down or both", errUsage)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := untilInterrupted(o.duration)
 	defer stop()
-	if o.duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.duration)
-		defer cancel()
-	}
 
 	// Fates are printed from the proxy's goroutines, the banner from this
 	// one: every write goes through one lock.
