@@ -5,11 +5,10 @@ import (
 	"path/filepath"
 )
 
-// WriteFile writes data to a file named name in a directory of the
-// check's own, removed when the check ends, and returns the file's
-// absolute path: a zone file or an input for a student's program, which
-// reads it from its own working directory.
-func (t *T) WriteFile(name string, data []byte) string {
+// Dir is a directory of the check's own, made on first use and removed
+// when the check ends: for the files a student's program writes (an
+// output file, a cache directory), or reads (see WriteFile).
+func (t *T) Dir() string {
 	t.mu.Lock()
 	dir, made := t.dir, false
 	var err error
@@ -24,7 +23,15 @@ func (t *T) WriteFile(name string, data []byte) string {
 	if made {
 		t.Cleanup(func() { os.RemoveAll(dir) })
 	}
-	path := filepath.Join(dir, filepath.Base(name))
+	return dir
+}
+
+// WriteFile writes data to a file named name in the check's directory
+// (Dir) and returns the file's absolute path: a zone file or an input
+// for a student's program, which reads it from its own working
+// directory.
+func (t *T) WriteFile(name string, data []byte) string {
+	path := filepath.Join(t.Dir(), filepath.Base(name))
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.GraderErrorf("writing %s: %v", path, err)
 	}
