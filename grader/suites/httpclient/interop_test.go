@@ -46,7 +46,13 @@ func TestReferenceFetchesFromNginx(t *testing.T) {
 		}
 	}
 	port := freePort(t)
-	conf := fmt.Sprintf(`daemon off; pid %[1]s/nginx.pid; error_log %[1]s/error.log; worker_processes 1;
+	// As root, nginx's workers would run as nobody, who cannot read the
+	// test's directories.
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "user root;"
+	}
+	conf := fmt.Sprintf(`daemon off; pid %[1]s/nginx.pid; error_log %[1]s/error.log; worker_processes 1; %[3]s
 events {}
 http {
 	log_format conn '$connection $request_method $request_uri $status';
@@ -55,7 +61,7 @@ http {
 	types { text/plain txt; text/html html; application/octet-stream bin; }
 	server { listen 127.0.0.1:%[2]d; root %[1]s/www; }
 }
-`, tmp, port)
+`, tmp, port, user)
 	if err := os.WriteFile(filepath.Join(tmp, "nginx.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
