@@ -44,6 +44,12 @@ var bodyChecks = []*grader.Check{
 		Run:         bodyChunkExtensions,
 	},
 	{
+		ID: "http-client/body/interim", Name: "1xx responses before the answer are skipped", Points: 1,
+		Requirement: `"A 1xx response is interim: the client skips it, and reads the response that follows." (handout §2; RFC 9110 §15.2: a client must be able to parse 1xx responses before the final one, even if it expects none) ` + ruleNoBody,
+		Handout:     secMessages,
+		Run:         bodyInterim,
+	},
+	{
 		ID: "http-client/body/read-to-close", Name: "A body without a length ends with the connection", Points: 1,
 		Requirement: ruleToClose + ` (handout §3; RFC 9112 §6.3 rule 8)`,
 		Handout:     secBody,
@@ -127,6 +133,12 @@ func bodyChunkExtensions(t *grader.T) {
 		Trailers: []origin.Field{{Name: "X-Checksum", Value: "f00d"}, {Name: "Server-Timing", Value: "total;dur=12"}},
 	}, "Trailer", "X-Checksum, Server-Timing")
 	fetchOne(t, keptOpen(raw), body)
+}
+
+func bodyInterim(t *grader.T) {
+	body := text(t, "the final response, after a 100 Continue and a 103 Early Hints\n", 250)
+	raw := append(origin.Build(100, "Continue", nil), origin.Build(103, "Early Hints", nil, "Link", "</style.css>; rel=preload; as=style")...)
+	fetchOne(t, keptOpen(append(raw, ok(body)...)), body)
 }
 
 func bodyReadToClose(t *grader.T) {

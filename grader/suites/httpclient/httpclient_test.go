@@ -51,6 +51,7 @@ func TestBroken(t *testing.T) {
 		chunked       = "http-client/body/chunked"
 		chunkExts     = "http-client/body/chunk-extensions"
 		head          = "http-client/body/head"
+		interim       = "http-client/body/interim"
 		binary        = "http-client/body/binary"
 		oneByte       = "http-client/body/one-byte-segments"
 		splitLines    = "http-client/body/split-lines"
@@ -74,6 +75,7 @@ func TestBroken(t *testing.T) {
 		{"one-recv", []string{binary, oneByte, splitLines}},
 		{"ignores-chunked", []string{chunked, chunkExts, splitLines, closedInChunk}},
 		{"body-after-head", []string{head}},
+		{"interim-as-final", []string{interim}},
 		// §4 Persistent connections.
 		{"connection-per-url", []string{reuse}},
 		{"ignores-connection-close", []string{connClose}},
