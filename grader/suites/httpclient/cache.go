@@ -63,8 +63,8 @@ func cacheConditionalGet(t *grader.T) {
 		expectExit(t, r, 0, "a 200, or a 304 answered from the cache, is a success")
 	}
 	page = old
-	step(1, old, "")      // 200, cached
-	step(2, old, lm1)     // 304: the cached body
+	step(1, old, "")  // 200, cached
+	step(2, old, lm1) // 304: the cached body
 	page, lastModified = updated, lm2
 	step(3, updated, lm1) // the page changed: 200 with the new one, cached
 	step(4, updated, lm2) // 304: the new cached body

@@ -91,10 +91,10 @@ func redirectChain(t *grader.T) {
 func redirectRelative(t *grader.T) {
 	body := text(t, "three relative redirects later\n", 200)
 	srv := startOrigin(t, routes(map[string]origin.Response{
-		"/dir/page":          moved(302, "Found", "../other/x?y=1"),
-		"/other/x?y=1":       moved(302, "Found", "next"),
-		"/other/next":        moved(303, "See Other", "?q=2"),
-		"/other/next?q=2":    keptOpen(ok(body)),
+		"/dir/page":           moved(302, "Found", "../other/x?y=1"),
+		"/other/x?y=1":        moved(302, "Found", "next"),
+		"/other/next":         moved(303, "See Other", "?q=2"),
+		"/other/next?q=2":     keptOpen(ok(body)),
 		"/dir/../other/x?y=1": keptOpen(page(404, "Not Found", []byte("dot segments are removed (RFC 3986 §5.2.4)\n"))),
 	}))
 	r := runClient(t, srv, "-L", srv.URL("/dir/page"))

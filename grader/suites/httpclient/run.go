@@ -146,7 +146,7 @@ func expectStream(t *grader.T, what string, want, got []byte) {
 	}
 	from := max(i-40, 0)
 	t.Fail(grader.Failure{
-		Message: fmt.Sprintf("%s is wrong: %d bytes expected, %d written, the first %d of them right", what, len(want), len(got), i),
+		Message:  fmt.Sprintf("%s is wrong: %d bytes expected, %d written, the first %d of them right", what, len(want), len(got), i),
 		Expected: fmt.Sprintf("from byte %d on: %s", from, grader.Quote(want[from:])),
 		Actual:   fmt.Sprintf("from byte %d on: %s", from, grader.Quote(got[from:])),
 	})
