@@ -31,13 +31,13 @@ func cacheConditionalGet(t *grader.T) {
 	// The server's page changes between the second run and the third:
 	// 200 the first time; 304 for If-Modified-Since: lm1; then, asked
 	// again, a new 200 and 304 again for lm2.
-	var page []byte
+	var current []byte
 	lastModified := lm1
 	srv := startOrigin(t, func(r *origin.Request) origin.Response {
 		if ims, ok := r.Get("If-Modified-Since"); ok && ims == lastModified {
 			return keptOpen(origin.Build(304, "Not Modified", nil, "Last-Modified", lastModified))
 		}
-		return keptOpen(ok(page, "Last-Modified", lastModified))
+		return keptOpen(ok(current, "Last-Modified", lastModified))
 	})
 	url := srv.URL("/news.html")
 	step := func(n int, want []byte, wantIMS string) {
@@ -62,10 +62,10 @@ func cacheConditionalGet(t *grader.T) {
 		expectOutput(t, r, "", want)
 		expectExit(t, r, 0, "a 200, or a 304 answered from the cache, is a success")
 	}
-	page = old
+	current = old
 	step(1, old, "")  // 200, cached
 	step(2, old, lm1) // 304: the cached body
-	page, lastModified = updated, lm2
+	current, lastModified = updated, lm2
 	step(3, updated, lm1) // the page changed: 200 with the new one, cached
 	step(4, updated, lm2) // 304: the new cached body
 }
