@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/socklab/socklab/grader"
 	"github.com/socklab/socklab/harness/origin"
@@ -31,9 +32,12 @@ func cacheConditionalGet(t *grader.T) {
 	// The server's page changes between the second run and the third:
 	// 200 the first time; 304 for If-Modified-Since: lm1; then, asked
 	// again, a new 200 and 304 again for lm2.
+	var mu sync.Mutex // the page, changed by the check between runs
 	var current []byte
 	lastModified := lm1
 	srv := startOrigin(t, func(r *origin.Request) origin.Response {
+		mu.Lock()
+		defer mu.Unlock()
 		if ims, ok := r.Get("If-Modified-Since"); ok && ims == lastModified {
 			return keptOpen(origin.Build(304, "Not Modified", nil, "Last-Modified", lastModified))
 		}
@@ -62,10 +66,14 @@ func cacheConditionalGet(t *grader.T) {
 		expectOutput(t, r, "", want)
 		expectExit(t, r, 0, "a 200, or a 304 answered from the cache, is a success")
 	}
+	mu.Lock()
 	current = old
+	mu.Unlock()
 	step(1, old, "")  // 200, cached
 	step(2, old, lm1) // 304: the cached body
+	mu.Lock()
 	current, lastModified = updated, lm2
+	mu.Unlock()
 	step(3, updated, lm1) // the page changed: 200 with the new one, cached
 	step(4, updated, lm2) // 304: the new cached body
 }
