@@ -85,7 +85,7 @@ func (c *Conn) ClosedBy() string {
 // read reads requests until the connection ends, and logs each.
 func (c *Conn) read() {
 	defer close(c.readDone)
-	br := bufio.NewReader(c.c)
+	br := bufio.NewReader(progressReader{c.c, c.s})
 	for {
 		r, err := readRequest(br)
 		if r != nil {
@@ -302,7 +302,11 @@ func (c *Conn) respond(r *Request, resp Response) (ending, string) {
 			ev.Text = fmt.Sprintf("segment %d of %d", i+1, len(segs))
 		}
 		c.s.tr.Add(ev)
-		if err := w.WriteSegment(seg); err != nil {
+		err := w.WriteSegment(seg)
+		if err == nil {
+			c.s.progress()
+		}
+		if err != nil {
 			if c.s.ctx.Err() == nil {
 				c.s.mu.Lock()
 				if c.closedBy == "" {

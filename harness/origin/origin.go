@@ -32,11 +32,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/socklab/socklab/harness/trace"
@@ -88,6 +90,11 @@ type Config struct {
 	// Addr is the address to listen on; default "127.0.0.1:0", a free
 	// port on loopback. Paced responses need the client on this host.
 	Addr string
+	// OnProgress, if not nil, is called whenever bytes move: some of a
+	// request arrived, or a segment of a response went out (a paced one,
+	// once the client has read it). A grader uses it to tell a slow
+	// client on a busy machine from a stuck one. It must not block.
+	OnProgress func()
 }
 
 // A Server is a running origin server. Its methods are safe for
@@ -112,6 +119,10 @@ type Server struct {
 	errs     []error
 	changed  chan struct{} // closed and replaced whenever the log changes
 	flush    flusher
+
+	onProgress func()
+	started    time.Time
+	active     atomic.Int64 // when bytes last moved, in nanoseconds since started
 }
 
 // Start listens on cfg.Addr and serves in goroutines of its own until
@@ -136,10 +147,42 @@ func Start(cfg Config) (*Server, error) {
 		ctx:     ctx,
 		cancel:  cancel,
 		changed: make(chan struct{}),
+
+		onProgress: cfg.OnProgress,
+		started:    time.Now(),
 	}
 	s.flush.init(&s.mu)
 	s.wg.Go(s.accept)
 	return s, nil
+}
+
+// Idle is how long ago bytes last moved on any connection, or, before
+// any did, since Start.
+func (s *Server) Idle() time.Duration {
+	return time.Since(s.started) - time.Duration(s.active.Load())
+}
+
+// progress notes that bytes moved.
+func (s *Server) progress() {
+	s.active.Store(int64(time.Since(s.started)))
+	if s.onProgress != nil {
+		s.onProgress()
+	}
+}
+
+// A progressReader reads from a connection and notes each byte that
+// comes.
+type progressReader struct {
+	r io.Reader
+	s *Server
+}
+
+func (p progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.s.progress()
+	}
+	return n, err
 }
 
 // Addr returns the address the server listens on.

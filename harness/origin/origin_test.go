@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -319,5 +320,47 @@ func TestCloseUnblocks(t *testing.T) {
 			}
 			waitIdle(t, s)
 		})
+	}
+}
+
+// TestProgress: bytes moving either way are progress, each paced segment
+// of a response among them, and Idle counts from the last.
+func TestProgress(t *testing.T) {
+	var n atomic.Int64
+	s, err := Start(Config{
+		Handler:    func(*Request) Response { return Response{Raw: []byte("HTTP/1.1 204 No Content\r\n\r\n"), Slice: 5} },
+		OnProgress: func() { n.Add(1) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := net.Dial("tcp", s.HostPort())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	want := "HTTP/1.1 204 No Content\r\n\r\n"
+	got := make([]byte, len(want))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second)) // a bound, not a wait
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
+		t.Fatalf("read %q, %v", got, err)
+	}
+	// Once the connection is done, every note of progress is in: the
+	// request (one read at least) and 6 segments of 5 bytes or less.
+	c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n.Load() < 7 {
+		t.Errorf("OnProgress was called %d times; want at least 7", n.Load())
+	}
+	if idle := s.Idle(); idle > time.Since(s.started) {
+		t.Errorf("Idle() = %v, more than the server's whole life", idle)
 	}
 }

@@ -25,7 +25,9 @@ const idleLimit = 5 * time.Second
 // when the check ends. A handler that waits must also wait on the check's
 // context, so that it returns when the check does.
 func startOrigin(t *grader.T, h origin.Handler) *origin.Server {
-	s, err := origin.Start(origin.Config{Handler: h, Transcript: t.Transcript()})
+	// Bytes moving are the client at work: on a loaded machine a check
+	// may then run past its time limit (T.Progress).
+	s, err := origin.Start(origin.Config{Handler: h, Transcript: t.Transcript(), OnProgress: t.Progress})
 	if err != nil {
 		t.GraderErrorf("starting the grader's HTTP server: %v", err)
 	}
@@ -42,9 +44,12 @@ type run struct {
 }
 
 // runClient runs bin/client with args and waits until it exits. A client
-// still running, and not busy on a CPU, idleLimit after it started, or
-// after it was last seen busy, fails the check with what it printed and
-// what the server saw: it waits for something that will not come.
+// still running when nothing has moved between it and the grader's
+// server for idleLimit, and that is not busy on a CPU either, fails the
+// check with what it printed and what the server saw: it waits for
+// something that will not come. The limit counts from the last byte that
+// moved, so that a response crawling one byte per segment on a busy
+// machine is not taken for a client that hangs.
 func runClient(t *grader.T, srv *origin.Server, args ...string) run {
 	return runClientLimited(t, srv, proc.Limits{}, args...)
 }
@@ -53,8 +58,16 @@ func runClient(t *grader.T, srv *origin.Server, args ...string) run {
 // prints more than the default output limit keeps).
 func runClientLimited(t *grader.T, srv *origin.Server, limits proc.Limits, args ...string) run {
 	c := t.StartWith("client", grader.StartOptions{Args: args, Limits: limits})
+	started := time.Now()
+	idle := func() time.Duration {
+		d := time.Since(started)
+		if srv != nil {
+			d = min(d, srv.Idle())
+		}
+		return d
+	}
 	for {
-		ctx, cancel := context.WithTimeout(t.Context(), idleLimit)
+		ctx, cancel := context.WithTimeout(t.Context(), idleLimit-idle())
 		e, err := c.Process().Wait(ctx)
 		cancel()
 		if err == nil {
@@ -64,8 +77,17 @@ func runClientLimited(t *grader.T, srv *origin.Server, limits proc.Limits, args 
 			}
 			return r
 		}
-		if t.Context().Err() != nil || !c.Process().Busy() {
+		if t.Context().Err() != nil {
 			break
+		}
+		if idle() >= idleLimit {
+			// A client still busy (running, or waiting for a CPU) is
+			// slow because the machine is; only an idle one is stuck.
+			if !c.Process().Busy() {
+				break
+			}
+			started = time.Now()
+			t.Progress()
 		}
 	}
 	what := "nothing"
