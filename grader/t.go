@@ -1,6 +1,7 @@
 package grader
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -258,6 +259,32 @@ func (t *T) ExpectBytes(what string, want, got []byte) {
 	}
 	if len(want) <= 4096 && len(got) <= 4096 {
 		f.Diff = diffBytes(want, got)
+	}
+	t.Fail(f)
+}
+
+// ExpectStream is ExpectBytes for long streams (a file, megabytes of
+// replies), where a diff would bury the point: a want of more than 512
+// bytes is shown from a little before the first difference, from the
+// start of its line, or 40 bytes before it in a long line.
+func (t *T) ExpectStream(what string, want, got []byte) {
+	if len(want) <= 512 {
+		t.ExpectBytes(what, want, got)
+		return
+	}
+	if bytes.Equal(want, got) {
+		return
+	}
+	i := firstDifference(want, got)
+	from := max(bytes.LastIndexByte(want[:i], '\n')+1, i-40)
+	f := Failure{
+		Message: fmt.Sprintf("%s is wrong (%d bytes expected, %d received); the first difference is at byte %d, in line %d",
+			what, len(want), len(got), i, bytes.Count(want[:i], []byte("\n"))+1),
+		Expected: Quote(want[from:]),
+		Actual:   Quote(got[from:]),
+	}
+	if from > 0 {
+		f.Message += fmt.Sprintf("; the %d bytes before are right, and both are shown from byte %d on", from, from)
 	}
 	t.Fail(f)
 }

@@ -1,7 +1,6 @@
 package httpclient
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -148,30 +147,7 @@ func expectOutput(t *grader.T, r run, path string, want []byte) {
 		}
 		got, what = b, "what your client wrote to the -o file"
 	}
-	expectStream(t, what, want, got)
-}
-
-// expectStream fails unless got is want: a short want compared as
-// t.ExpectBytes does, a long one from a little before its first
-// difference.
-func expectStream(t *grader.T, what string, want, got []byte) {
-	if len(want) <= 512 {
-		t.ExpectBytes(what, want, got)
-		return
-	}
-	if bytes.Equal(want, got) {
-		return
-	}
-	i := 0
-	for i < len(want) && i < len(got) && want[i] == got[i] {
-		i++
-	}
-	from := max(i-40, 0)
-	t.Fail(grader.Failure{
-		Message:  fmt.Sprintf("%s is wrong: %d bytes expected, %d written, the first %d of them right", what, len(want), len(got), i),
-		Expected: fmt.Sprintf("from byte %d on: %s", from, grader.Quote(want[from:])),
-		Actual:   fmt.Sprintf("from byte %d on: %s", from, grader.Quote(got[from:])),
-	})
+	t.ExpectStream(what, want, got)
 }
 
 // outFile is a path in the check's directory for the client's -o file.

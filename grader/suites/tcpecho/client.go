@@ -137,8 +137,8 @@ func expectEcho(t *grader.T, peer *echoServer, r clientRun, input []byte) {
 	if st.accepted == 0 {
 		t.Fatalf("your client (-server %s) never connected to the grader's server", r.server)
 	}
-	expectStream(t, "what the grader's server received from your client (its stdin, unchanged)", input, st.received)
-	expectStream(t, "what your client printed on stdout (the server's replies, byte for byte)", upper(input), r.stdout)
+	t.ExpectStream("what the grader's server received from your client (its stdin, unchanged)", input, st.received)
+	t.ExpectStream("what your client printed on stdout (the server's replies, byte for byte)", upper(input), r.stdout)
 	if r.exit.Code != 0 {
 		t.Fail(grader.Failure{
 			Message:  fmt.Sprintf("your client printed every reply, then %s", r.exit),
@@ -146,35 +146,6 @@ func expectEcho(t *grader.T, peer *echoServer, r clientRun, input []byte) {
 			Actual:   fmt.Sprintf("exit status %d", r.exit.Code),
 		})
 	}
-}
-
-// expectStream fails unless got is want. A short want is compared by
-// t.ExpectBytes, with a line diff; a long one, where a diff would bury
-// the point, is shown from a little before the first difference: from the
-// start of its line, or 40 bytes before it in a long line.
-func expectStream(t *grader.T, what string, want, got []byte) {
-	if len(want) <= 512 {
-		t.ExpectBytes(what, want, got)
-		return
-	}
-	if bytes.Equal(want, got) {
-		return
-	}
-	i := 0
-	for i < len(want) && i < len(got) && want[i] == got[i] {
-		i++
-	}
-	from := max(bytes.LastIndexByte(want[:i], '\n')+1, i-40)
-	f := grader.Failure{
-		Message: fmt.Sprintf("%s is wrong (%d bytes expected, %d received); the first difference is at byte %d, in line %d",
-			what, len(want), len(got), i, bytes.Count(want[:i], []byte("\n"))+1),
-		Expected: grader.Quote(want[from:]),
-		Actual:   grader.Quote(got[from:]),
-	}
-	if from > 0 {
-		f.Message += fmt.Sprintf("; the %d bytes before are right, and both are shown from byte %d on", from, from)
-	}
-	t.Fail(f)
 }
 
 func clientLines(t *grader.T) {
