@@ -138,7 +138,7 @@ func TestLossDraw(t *testing.T) {
 	for _, f := range first[:30] {
 		golden = append(golden, ".qr"[f])
 	}
-	if want := ".qq.......r.........rr........"; string(golden) != want {
+	if want := "q....q..r.....rq..r...q...r.q."; string(golden) != want {
 		t.Errorf("fates of tries 1-30 (. delivered, q query lost, r reply lost):\n%s, want\n%s", golden, want)
 	}
 	if f := (Loss{}).draw(k, 1); f != delivered {

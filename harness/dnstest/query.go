@@ -3,11 +3,10 @@ package dnstest
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/fnv"
-	"math/rand/v2"
 	"net/netip"
 	"time"
 
+	"github.com/socklab/socklab/harness/netem"
 	"github.com/socklab/socklab/harness/trace"
 	"github.com/socklab/socklab/harness/zone"
 	"golang.org/x/net/dns/dnsmessage"
@@ -104,45 +103,22 @@ type tryCount struct {
 }
 
 // draw is the fate of try n of question k by the dice alone, before
-// MaxInARow: a generator seeded from a hash of everything that decides it,
-// so that no try's fate depends on which others were drawn.
+// MaxInARow. The dice are netem's random-access streams, the ones every
+// impairment of the kit draws from: one stream per question, the try
+// number as its packet number, so that no try's fate depends on which
+// others were drawn.
 func (l Loss) draw(k questionKey, n int) lossFate {
 	if l.P <= 0 {
 		return delivered
 	}
-	h := fnv.New64a()
-	var b [8]byte
-	for _, s := range []string{l.Key, k.name} {
-		h.Write(binary.LittleEndian.AppendUint64(b[:0], uint64(len(s))))
-		h.Write([]byte(s))
-	}
-	h.Write(binary.LittleEndian.AppendUint64(b[:0], l.Seed))
-	h.Write(binary.LittleEndian.AppendUint64(b[:0], uint64(k.typ)<<16|uint64(k.class)))
-	h.Write(binary.LittleEndian.AppendUint64(b[:0], uint64(n)))
-	sum := h.Sum64()
-	// FNV's neighbouring inputs give neighbouring states; the splitmix
-	// finalizer spreads them before PCG sees them. The draws use PCG's
-	// own outputs, whose algorithm is fixed, rather than rand.Rand's
-	// methods, so that a seed replays on any Go release.
-	r := rand.NewPCG(mix64(sum), mix64(sum^0x9e3779b97f4a7c15))
-	if float64(r.Uint64()>>11)/(1<<53) >= l.P {
+	r := netem.Rand(l.Seed, l.Key, netem.Up, fmt.Sprintf("dnstest loss %s %d %d", k.name, k.typ, k.class), uint64(n))
+	switch {
+	case r.Float64() >= l.P:
 		return delivered
-	}
-	if r.Uint64()&1 == 0 {
+	case r.IntN(2) == 0:
 		return queryLost
 	}
 	return replyLost
-}
-
-// mix64 is the splitmix64 finalizer: every input bit affects every output
-// bit.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
 }
 
 // arrive logs a query (req nil: it did not parse), counts its try, and
