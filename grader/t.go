@@ -336,12 +336,11 @@ func (t *T) deadServer() *Role {
 	return nil
 }
 
-// timeoutCtx is the context for one wait: ReplyTimeout-like d, capped by
-// the check's own deadline.
+// timeoutCtx is the context for one wait: ReplyTimeout-like d, and no
+// longer than the check, whose context ends when its time does. The
+// check's deadline is not copied in: it may move while the wait runs
+// (Progress, extend).
 func (t *T) timeoutCtx(d time.Duration) (context.Context, context.CancelFunc) {
-	if left := time.Until(t.Deadline()); !t.Deadline().IsZero() && left < d {
-		d = left
-	}
 	return context.WithTimeout(t.ctx, d)
 }
 
