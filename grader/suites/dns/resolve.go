@@ -219,10 +219,7 @@ func resolverCNAMELoop(t *grader.T) {
 	const loop = "loop.example.com."
 	r, took := w.askQuery(stubQuery(t, loop, dnsmessage.TypeA))
 	r.expectRCode(t, rcodeServFail)
-	if took > answerLimit {
-		r.fail(t, fmt.Sprintf("came %.1f s after the query", took.Seconds()),
-			fmt.Sprintf("SERVFAIL within %s", answerLimit), fmt.Sprintf("%.1f s", took.Seconds()))
-	}
+	w.expectInTime(r, took)
 }
 
 func resolverNegative(t *grader.T) {

@@ -45,15 +45,10 @@ func (w *world) ask(name string, typ dnsmessage.Type) *reply {
 // the ID). No reply within answerWait fails the check, with what the
 // resolver asked the world meanwhile.
 func (w *world) askQuery(q query) (*reply, time.Duration) {
-	return w.askFrom(w.stub, q)
-}
-
-// askFrom is askQuery from another stub socket.
-func (w *world) askFrom(stub *grader.UDPConn, q query) (*reply, time.Duration) {
 	mark := w.mark()
 	sent := time.Now()
-	stub.Send(q.pack())
-	d, err := stub.TryRecv(answerWait)
+	w.stub.Send(q.pack())
+	d, err := w.stub.TryRecv(answerWait)
 	if err != nil {
 		w.failNoAnswer(q, err, mark)
 	}

@@ -90,29 +90,22 @@ var bodyChecks = []*grader.Check{
 // keptOpen is a response after which the connection stays open.
 func keptOpen(raw []byte) origin.Response { return origin.Response{Raw: raw} }
 
-// fetchOne runs the client on one URL whose response is resp, and expects
-// it to write want and exit 0.
-func fetchOne(t *grader.T, resp origin.Response, want []byte, args ...string) run {
+// fetchOne runs the client on one URL whose response is resp, with -o out
+// unless out is "", and expects it to write want and exit 0.
+func fetchOne(t *grader.T, resp origin.Response, want []byte, out string) {
 	srv := startOrigin(t, sequence(resp))
-	r := runClient(t, srv, append(args, srv.URL("/page"))...)
-	expectOutput(t, r, outPath(args), want)
-	expectExit(t, r, 0, "the response was complete, with status 200")
-	return r
-}
-
-// outPath is the -o file among args, or "".
-func outPath(args []string) string {
-	for i, a := range args {
-		if a == "-o" && i+1 < len(args) {
-			return args[i+1]
-		}
+	var args []string
+	if out != "" {
+		args = []string{"-o", out}
 	}
-	return ""
+	r := runClient(t, srv, append(args, srv.URL("/page"))...)
+	expectOutput(t, r, out, want)
+	expectExit(t, r, 0, "the response was complete, with status 200")
 }
 
 func bodyContentLength(t *grader.T) {
 	body := text(t, "a body of 3000 bytes, announced by Content-Length\n", 3000)
-	fetchOne(t, keptOpen(ok(body)), body)
+	fetchOne(t, keptOpen(ok(body)), body, "")
 }
 
 // chunked is a 200 response with a chunked body.
@@ -123,7 +116,7 @@ func chunked(body []byte, o origin.ChunkOptions, fields ...string) []byte {
 
 func bodyChunked(t *grader.T) {
 	body := text(t, "a body in four chunks of 1000, 700, 299 and 1 bytes\n", 2000)
-	fetchOne(t, keptOpen(chunked(body, origin.ChunkOptions{Sizes: []int{1000, 700, 299, 1}})), body)
+	fetchOne(t, keptOpen(chunked(body, origin.ChunkOptions{Sizes: []int{1000, 700, 299, 1}})), body, "")
 }
 
 func bodyChunkExtensions(t *grader.T) {
@@ -132,19 +125,19 @@ func bodyChunkExtensions(t *grader.T) {
 		Sizes: []int{26, 1000, 474}, Upper: true, Ext: ";checksum=\"a1b2\";last",
 		Trailers: []origin.Field{{Name: "X-Checksum", Value: "f00d"}, {Name: "Server-Timing", Value: "total;dur=12"}},
 	}, "Trailer", "X-Checksum, Server-Timing")
-	fetchOne(t, keptOpen(raw), body)
+	fetchOne(t, keptOpen(raw), body, "")
 }
 
 func bodyInterim(t *grader.T) {
 	body := text(t, "the final response, after a 100 Continue and a 103 Early Hints\n", 250)
 	raw := append(origin.Build(100, "Continue", nil), origin.Build(103, "Early Hints", nil, "Link", "</style.css>; rel=preload; as=style")...)
-	fetchOne(t, keptOpen(append(raw, ok(body)...)), body)
+	fetchOne(t, keptOpen(append(raw, ok(body)...)), body, "")
 }
 
 func bodyReadToClose(t *grader.T) {
 	body := text(t, "a body without a length: it ends when the server closes\n", 1200)
 	raw := origin.Build(200, "OK", body, "Content-Type", "text/plain", "Connection", "close")
-	fetchOne(t, origin.Response{Raw: raw, Close: true}, body)
+	fetchOne(t, origin.Response{Raw: raw, Close: true}, body, "")
 }
 
 func bodyHead(t *grader.T) {
@@ -181,16 +174,16 @@ func bodyNoContent(t *grader.T) {
 
 func bodyBinary(t *grader.T) {
 	body := binary(t, 4<<20)
-	out := outFile(t, "download.bin")
+	out := inDir(t, "download.bin")
 	raw := origin.Build(200, "OK", body, "Content-Type", "application/octet-stream", "Content-Length", strconv.Itoa(len(body)))
-	fetchOne(t, keptOpen(raw), body, "-o", out)
+	fetchOne(t, keptOpen(raw), body, out)
 }
 
 func bodyOneByteSegments(t *grader.T) {
 	body := text(t, "this response comes one byte per TCP segment\n", 200)
 	resp := keptOpen(ok(body))
 	resp.Slice = 1
-	fetchOne(t, resp, body)
+	fetchOne(t, resp, body, "")
 }
 
 func bodySplitLines(t *grader.T) {
@@ -209,5 +202,5 @@ func bodySplitLines(t *grader.T) {
 	}
 	resp := keptOpen(raw)
 	resp.Split = cuts
-	fetchOne(t, resp, body)
+	fetchOne(t, resp, body, "")
 }

@@ -26,7 +26,7 @@ var cacheChecks = []*grader.Check{
 }
 
 func cacheConditionalGet(t *grader.T) {
-	dir := t.Dir() + "/cache"
+	dir := inDir(t, "cache")
 	old, updated := text(t, "the page as it was on the first of December\n", 500), text(t, "the page as it is now\n", 400)
 	const lm1, lm2 = "Tue, 01 Dec 2026 10:00:00 GMT", "Thu, 03 Dec 2026 08:30:00 GMT"
 	// The server's page changes between the second run and the third:

@@ -71,7 +71,7 @@ func cookieSameRun(t *grader.T) {
 		"/login": {"session=" + session + "; Path=/; HttpOnly", "theme=dark"},
 		"/prefs": {"theme=light; Max-Age=3600"},
 	})
-	jar := t.Dir() + "/cookies.txt"
+	jar := inDir(t, "cookies.txt")
 	r := runClient(t, srv, "-cookies", jar, srv.URL("/login"), srv.URL("/account"), srv.URL("/prefs"), srv.URL("/home"))
 	expectExit(t, r, 0, "four responses, each 200")
 	expectCookie(t, srv, 1, "", "although nothing had set any")
@@ -85,7 +85,7 @@ func cookieJarFile(t *grader.T) {
 		"/login":  {"session=" + session + "; Path=/", "tracker=x1"},
 		"/forget": {"tracker=; Max-Age=0"},
 	})
-	jar := t.Dir() + "/cookies.txt"
+	jar := inDir(t, "cookies.txt")
 	runClient(t, srv, "-cookies", jar, srv.URL("/login"))
 	r := runClient(t, srv, "-cookies", jar, srv.URL("/account"), srv.URL("/forget"))
 	expectExit(t, r, 0, "two responses, each 200")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -50,13 +51,7 @@ type run struct {
 // moved, so that a response crawling one byte per segment on a busy
 // machine is not taken for a client that hangs.
 func runClient(t *grader.T, srv *origin.Server, args ...string) run {
-	return runClientLimited(t, srv, proc.Limits{}, args...)
-}
-
-// runClientLimited is runClient with the client's limits (for one that
-// prints more than the default output limit keeps).
-func runClientLimited(t *grader.T, srv *origin.Server, limits proc.Limits, args ...string) run {
-	c := t.StartWith("client", grader.StartOptions{Args: args, Limits: limits})
+	c := t.Start("client", args...)
 	started := time.Now()
 	idle := func() time.Duration {
 		d := time.Since(started)
@@ -150,7 +145,8 @@ func expectOutput(t *grader.T, r run, path string, want []byte) {
 	t.ExpectStream(what, want, got)
 }
 
-// outFile is a path in the check's directory for the client's -o file.
-func outFile(t *grader.T, name string) string {
-	return t.Dir() + "/" + name
+// inDir is the path of name in the check's directory: for the client's
+// -o file, cache directory, or cookie jar.
+func inDir(t *grader.T, name string) string {
+	return filepath.Join(t.Dir(), name)
 }
