@@ -121,7 +121,7 @@ func classify(m *message.Message, q message.Question, zone string) (verdict, err
 // inBailiwick returns the records that may be believed from a server
 // asked as an authority for zone: those whose owner is in the zone, at or
 // below its apex, of class IN. "A record in a reply is believed only if its
-// name is in the zone the server was asked about."
+// name is in the zone the server was asked about: at or below it."
 //
 // This stops the classic cache poisoning: a server for evil.example,
 // asked about www.evil.example, adds to its reply an A record for

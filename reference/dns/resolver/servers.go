@@ -61,8 +61,9 @@ func (rs *resolution) serversOf(zone string, ns, glue []message.Record) servers 
 
 // addressOf looks up the address of a server of zone whose name came
 // without one: a "glueless" delegation, such as example.org's servers
-// being ns1.example.net. "A name server's name with no address in the
-// referral is resolved first, from the root, like any other name": in a
+// being ns1.example.net. "A name server whose name comes without an
+// address in the referral is looked up first, from the root, like any
+// other name": in a
 // nested resolution, which shares the cache and the stub's deadline. It
 // returns no address when the lookup fails.
 func (rs *resolution) addressOf(ctx context.Context, host, zone string) []netip.Addr {

@@ -117,8 +117,8 @@ func firstQuestion(query []byte) (message.Question, bool) {
 
 // answer builds the reply to a query that parses.
 //
-// "Its reply to the stub has the stub's ID, QR=1, RA=1 and the question
-// copied, and its RD copied from the query." AA is 0: the answer comes
+// "The reply to the stub has the stub's ID, QR=1, RA=1, RD copied from the
+// query, and the question copied byte for byte." AA is 0: the answer comes
 // from other servers, or from the cache, not from a zone of ours. The
 // question goes back as it came, byte for byte: Pack writes it in full,
 // in the stub's spelling.

@@ -105,9 +105,9 @@ func TestRespondErrors(t *testing.T) {
 	}
 }
 
-// The replies to queries the cache can answer: "Its reply to the stub has
-// the stub's ID, QR=1, RA=1 and the question copied, and its RD copied
-// from the query." TTLs are what is left of them.
+// The replies to queries the cache can answer: "The reply to the stub has
+// the stub's ID, QR=1, RA=1, RD copied from the query, and the question
+// copied byte for byte." TTLs are what is left of them.
 func TestRespondFromCache(t *testing.T) {
 	r := testResolver(t)
 	norecurse := stubQuery(2, "www.example.org.", message.TypeA)
