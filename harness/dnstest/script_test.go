@@ -268,3 +268,40 @@ func TestForgeWaitsForRead(t *testing.T) {
 		t.Errorf("transcript:\n%s", trace.Excerpt(ev, 10, 10))
 	}
 }
+
+// TestJitter: a reply's extra delay is a pure function of the world's
+// seed and key, the server, the question and its try, within Jitter.
+func TestJitter(t *testing.T) {
+	w := startWorld(t, Config{})
+	s := w.Server("dns.umass.edu.")
+	delays := func(seed uint64, key string) []time.Duration {
+		w.SetLoss(Loss{Seed: seed, Key: key})
+		var out []time.Duration
+		for try := 1; try <= 20; try++ {
+			x := &exchange{s: s, q: &Query{Name: gaia, Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET, Try: try},
+				b: Behavior{Jitter: 50 * time.Millisecond}}
+			out = append(out, x.jitter())
+		}
+		return out
+	}
+	a, b := delays(3, "k"), delays(3, "k")
+	if !slices.Equal(a, b) {
+		t.Errorf("one seed, two sequences of delays:\n%v\n%v", a, b)
+	}
+	if slices.Equal(a, delays(3, "other key")) {
+		t.Errorf("another key gave the same delays: %v", a)
+	}
+	distinct := map[time.Duration]bool{}
+	for _, d := range a {
+		if d < 0 || d > 50*time.Millisecond {
+			t.Errorf("delay %v outside 0..50ms", d)
+		}
+		distinct[d] = true
+	}
+	if len(distinct) < 10 {
+		t.Errorf("20 tries drew only %d different delays: %v", len(distinct), a)
+	}
+	if d := (&exchange{s: s, q: &Query{Name: gaia, Try: 1}}).jitter(); d != 0 {
+		t.Errorf("no Jitter, and a delay of %v", d)
+	}
+}

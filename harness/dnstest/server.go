@@ -14,7 +14,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/socklab/socklab/harness/netem"
 	"github.com/socklab/socklab/harness/trace"
+	"github.com/socklab/socklab/harness/zone"
 	"golang.org/x/net/dns/dnsmessage"
 )
 
@@ -50,6 +52,11 @@ type Behavior struct {
 	Truncate bool
 	// Delay makes the server wait this long before each reply.
 	Delay time.Duration
+	// Jitter adds to Delay a wait drawn from 0 to Jitter for each reply:
+	// seeded by the world's Loss Seed and Key (SetLoss with P 0 sets
+	// them alone), the server and the question's try number, so that the
+	// delays are the same on every run.
+	Jitter time.Duration
 	// Hold, if not nil, makes each reply wait until it is closed, or the
 	// world is (the reply is then never sent).
 	Hold <-chan struct{}
@@ -301,6 +308,20 @@ func (s *Server) receive(raw []byte, from netip.AddrPort, tcp bool) *exchange {
 	return x
 }
 
+// jitter is this reply's share of Jitter: a pure function of the world's
+// seed, the server, the question and its try number.
+func (x *exchange) jitter() time.Duration {
+	if x.b.Jitter <= 0 {
+		return 0
+	}
+	w := x.s.w
+	w.mu.Lock()
+	l := w.loss
+	w.mu.Unlock()
+	stream := fmt.Sprintf("dnstest delay %s %s %d %d", x.s.addr, zone.Canonical(x.q.Name), x.q.Type, x.q.Class)
+	return time.Duration(netem.Rand(l.Seed, l.Key, netem.Down, stream, uint64(x.q.Try)).Int64N(int64(x.b.Jitter) + 1))
+}
+
 // run takes a received query to its fate: forgeries, silence, the reply
 // computed, loss, delay and hold, and the reply sent by send. Each fate
 // goes to the transcript before the log, and both before the reply is
@@ -328,9 +349,9 @@ func (x *exchange) run(send func([]byte) error) {
 		fateNote("reply lost", "reply to id %d dropped (loss, try %d of this question)", id, x.q.Try)
 		return
 	}
-	if x.b.Delay > 0 {
-		fateNote("delayed", "reply to id %d delayed %s", id, x.b.Delay)
-		t := time.NewTimer(x.b.Delay)
+	if d := x.b.Delay + x.jitter(); d > 0 {
+		fateNote("delayed", "reply to id %d delayed %s", id, d)
+		t := time.NewTimer(d)
 		select {
 		case <-t.C:
 		case <-w.done:
