@@ -9,7 +9,7 @@
 #   make lint                           gofmt and go vet
 
 GO          ?= go
-ASSIGNMENTS := udp-echo tcp-echo dns http-client
+ASSIGNMENTS := udp-echo tcp-echo dns http-client smtp-client
 ASSIGNMENT  ?= $(ASSIGNMENTS)
 SUBMISSION  ?= assignments
 SEED        ?= 1
