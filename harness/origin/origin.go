@@ -33,7 +33,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -41,6 +40,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/socklab/socklab/harness/listener"
 	"github.com/socklab/socklab/harness/trace"
 )
 
@@ -102,7 +102,7 @@ type Config struct {
 type Server struct {
 	handler Handler
 	tr      *trace.Transcript
-	ln      *net.TCPListener
+	ln      *listener.Listener
 	addr    netip.AddrPort
 	ctx     context.Context // done at Close: ends delays and paced waits
 	cancel  context.CancelFunc
@@ -118,7 +118,6 @@ type Server struct {
 	requests []*Request
 	errs     []error
 	changed  chan struct{} // closed and replaced whenever the log changes
-	flush    flusher
 
 	onProgress func()
 	started    time.Time
@@ -134,7 +133,7 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := listener.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("origin: %w", err)
 	}
@@ -142,8 +141,8 @@ func Start(cfg Config) (*Server, error) {
 	s := &Server{
 		handler: cfg.Handler,
 		tr:      cfg.Transcript,
-		ln:      ln.(*net.TCPListener),
-		addr:    unmap(ln.Addr().(*net.TCPAddr).AddrPort()),
+		ln:      ln,
+		addr:    ln.Addr(),
 		ctx:     ctx,
 		cancel:  cancel,
 		changed: make(chan struct{}),
@@ -151,7 +150,6 @@ func Start(cfg Config) (*Server, error) {
 		onProgress: cfg.OnProgress,
 		started:    time.Now(),
 	}
-	s.flush.init(&s.mu)
 	s.wg.Go(s.accept)
 	return s, nil
 }
@@ -255,9 +253,10 @@ func (s *Server) WaitRequests(ctx context.Context, n int) error {
 // opened, wrote to and closed in a hurry may still wait in the listen
 // queue after the client exited. WaitIdle first connects to the server
 // itself and waits until the accept loop reaches that connection, which
-// comes after all those queued before it (see flusher).
+// comes after all those queued before it (see
+// [listener.Listener.Flush]).
 func (s *Server) WaitIdle(ctx context.Context) error {
-	if err := s.flush.await(ctx, s); err != nil {
+	if err := s.ln.Flush(ctx); err != nil {
 		return err
 	}
 	waited := 0

@@ -48,6 +48,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/socklab/socklab/harness/listener"
 	"github.com/socklab/socklab/harness/netem"
 	"github.com/socklab/socklab/harness/trace"
 )
@@ -134,7 +135,7 @@ type Server struct {
 	handler  Handler
 	greeting Response
 	tr       *trace.Transcript
-	ln       *net.TCPListener
+	ln       *listener.Listener
 	addr     netip.AddrPort
 	ctx      context.Context // done at Close: ends holds, delays and paced writes
 	cancel   context.CancelFunc
@@ -149,7 +150,6 @@ type Server struct {
 	sessions []*Session
 	errs     []error
 	changed  chan struct{} // closed and replaced whenever sessions change
-	flush    flusher
 
 	started time.Time
 	active  atomic.Int64 // when bytes last moved, in nanoseconds since started
@@ -176,7 +176,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if handler == nil {
 		handler = Default
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listener.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("smtptest: %w", err)
 	}
@@ -186,14 +186,13 @@ func NewServer(cfg Config) (*Server, error) {
 		handler:  handler,
 		greeting: greeting,
 		tr:       cfg.Transcript,
-		ln:       ln.(*net.TCPListener),
-		addr:     unmap(ln.Addr().(*net.TCPAddr).AddrPort()),
+		ln:       ln,
+		addr:     ln.Addr(),
 		ctx:      ctx,
 		cancel:   cancel,
 		changed:  make(chan struct{}),
 		started:  time.Now(),
 	}
-	s.flush.init(&s.mu)
 	s.wg.Go(s.accept)
 	return s, nil
 }
@@ -266,9 +265,10 @@ func (s *Server) WaitSessions(ctx context.Context, n int) error {
 // A connection still waiting in the listen queue counts too: one that a
 // client opened, wrote to and closed in a hurry may not have been
 // accepted yet when the client exited. WaitIdle first sends a connection
-// of its own through the queue (see flusher), then waits.
+// of its own through the queue (see [listener.Listener.Flush]), then
+// waits.
 func (s *Server) WaitIdle(ctx context.Context) error {
-	if err := s.flush.await(ctx, s); err != nil {
+	if err := s.ln.Flush(ctx); err != nil {
 		return err
 	}
 	waited := 0
@@ -349,16 +349,12 @@ func unmap(ap netip.AddrPort) netip.AddrPort {
 // accept accepts connections until the listener closes.
 func (s *Server) accept() {
 	for {
-		c, err := s.ln.AcceptTCP()
+		c, err := s.ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || !s.pause() {
 				return
 			}
 			continue // the client gave up before it was accepted, or out of files
-		}
-		if s.flush.isProbe(c) {
-			c.Close()
-			continue
 		}
 		if !s.track(c) {
 			c.Close()
@@ -421,90 +417,4 @@ func (r recorder) Read(b []byte) (int, error) {
 		r.ss.received(b[:n])
 	}
 	return n, err
-}
-
-// A flusher lets WaitIdle count every connection a client opened, also
-// one still in the listen queue, not yet accepted: a client that
-// connects, writes and exits at once may be gone before the accept loop
-// gets to its connection, and a check that then reads the log would miss
-// it on a loaded machine, and see it on an idle one.
-//
-// The kernel hands out queued connections in order. So WaitIdle opens a
-// connection of its own, a probe, and waits until the accept loop takes
-// it: every connection queued before it has been taken by then. The
-// accept loop knows a probe by its address, which WaitIdle learns only
-// once its dial has returned, possibly after the accept; so while a probe
-// is being dialled, the accept loop waits for its address before it
-// decides what a new connection is. (The same as harness/origin's.)
-type flusher struct {
-	mu      *sync.Mutex // the server's
-	cond    *sync.Cond  // signalled when a dial returns
-	dialing int         // probes being dialled
-	probes  map[netip.AddrPort]chan struct{}
-}
-
-func (f *flusher) init(mu *sync.Mutex) {
-	f.mu = mu
-	f.cond = sync.NewCond(mu)
-	f.probes = map[netip.AddrPort]chan struct{}{}
-}
-
-// isProbe says whether c, just accepted, is a probe, and tells its
-// WaitIdle that it is through.
-func (f *flusher) isProbe(c *net.TCPConn) bool {
-	from := unmap(c.RemoteAddr().(*net.TCPAddr).AddrPort())
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for {
-		if accepted, ok := f.probes[from]; ok {
-			delete(f.probes, from)
-			close(accepted)
-			return true
-		}
-		if f.dialing == 0 {
-			return false
-		}
-		f.cond.Wait()
-	}
-}
-
-// await sends a probe through s's listen queue and waits until the accept
-// loop has taken it, or s closes (then nothing more is accepted anyway),
-// or ctx is done.
-func (f *flusher) await(ctx context.Context, s *Server) error {
-	f.mu.Lock()
-	if s.closing {
-		f.mu.Unlock()
-		return nil
-	}
-	f.dialing++
-	f.mu.Unlock()
-
-	var d net.Dialer
-	probe, err := d.DialContext(ctx, "tcp", s.addr.String())
-	accepted := make(chan struct{})
-	f.mu.Lock()
-	f.dialing--
-	if err == nil {
-		// Left in the map if ctx ends first: the accept loop still has
-		// to know it for what it is.
-		f.probes[unmap(probe.LocalAddr().(*net.TCPAddr).AddrPort())] = accepted
-	}
-	f.cond.Broadcast()
-	f.mu.Unlock()
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return nil // refused: the listener is closed, nothing more is accepted
-	}
-	defer probe.Close()
-	select {
-	case <-accepted:
-		return nil
-	case <-s.ctx.Done():
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
