@@ -2,6 +2,7 @@ package grader
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -65,6 +66,7 @@ func (t *T) Start(role string, args ...string) *Role {
 
 // StartWith starts a role with options.
 func (t *T) StartWith(role string, o StartOptions) *Role {
+	t.restartClock()
 	path, pre := t.sub.program(role)
 	spec := proc.Spec{
 		Role:   role,
@@ -200,6 +202,48 @@ func (r *Role) Wait(d time.Duration) *proc.Exit {
 		})
 	}
 	return e
+}
+
+// WaitWhileActive waits for the role to exit for as long as it is doing
+// something, and returns its exit; nil if it is stuck, for the check to
+// say why. If the check's time runs out first, it fails the check. A role is stuck once nothing has
+// moved between it and the check's peer for limit, quiet() being how long
+// ago the peer last saw a byte move (nil: it never does), and it is not
+// busy on a CPU either: it waits for something that will not come. The
+// limit counts from the last byte that moved, so that a peer's replies
+// crawling one byte per segment on a loaded machine are not taken for a
+// program that hangs, and a program still running (or waiting for a CPU)
+// is given more time.
+func (r *Role) WaitWhileActive(limit time.Duration, quiet func() time.Duration) *proc.Exit {
+	started := time.Now()
+	idle := func() time.Duration {
+		d := time.Since(started)
+		if quiet != nil {
+			d = min(d, quiet())
+		}
+		return d
+	}
+	for {
+		ctx, cancel := context.WithTimeout(r.t.Context(), limit-idle())
+		e, err := r.proc.Wait(ctx)
+		cancel()
+		switch {
+		case err == nil:
+			return e
+		case r.t.Context().Err() != nil:
+			r.t.Fail(Failure{
+				Message: fmt.Sprintf("your %s was still running when the check's time ran out (%s)%s", r.name,
+					describeArgs(r.name, r.args), printedSoFar(r.proc.Stdout())),
+				Err: ErrTimeout,
+			})
+		case idle() < limit:
+			continue
+		case !r.proc.Busy():
+			return nil
+		}
+		started = time.Now()
+		r.t.Progress()
+	}
 }
 
 func printedSoFar(o proc.Output) string {

@@ -191,3 +191,34 @@ func TestTranscriptOfFailure(t *testing.T) {
 		assert.Contains(t, text, want)
 	}
 }
+
+// WaitWhileActive returns a program's exit, and nil for one that sleeps
+// while nothing moves; a peer that keeps moving bytes keeps it waiting.
+func TestWaitWhileActive(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script(t, dir, "quick", "#!/bin/sh\nexit 3\n")
+	script(t, dir, "sleeper", "#!/bin/sh\nexec sleep 3600\n")
+	script(t, dir, "slow", "#!/bin/sh\nexec sleep 0.6\n")
+	var exits []*proc.Exit
+	var quietFor []time.Duration
+	rep := grade(t, dir, check("wait", 1, func(t *grader.T) {
+		exits = append(exits, t.Start("quick").WaitWhileActive(time.Second, nil))
+		start := time.Now()
+		exits = append(exits, t.Start("sleeper").WaitWhileActive(200*time.Millisecond, nil))
+		quietFor = append(quietFor, time.Since(start))
+		// A peer that saw bytes move a moment ago, every time it is
+		// asked: the slow program is waited for past the limit.
+		exits = append(exits, t.Start("slow").WaitWhileActive(200*time.Millisecond, func() time.Duration { return 0 }))
+	}))
+	assert.Equal(t, grader.Pass, only(t, rep).Status)
+	require.Len(t, exits, 3)
+	if assert.NotNil(t, exits[0]) {
+		assert.Equal(t, 3, exits[0].Code)
+	}
+	assert.Nil(t, exits[1], "a program asleep with nothing moving is stuck")
+	assert.GreaterOrEqual(t, quietFor[0], 200*time.Millisecond)
+	if assert.NotNil(t, exits[2], "a program whose peer sees bytes move is not stuck") {
+		assert.Equal(t, 0, exits[2].Code)
+	}
+}

@@ -52,37 +52,16 @@ type run struct {
 // machine is not taken for a client that hangs.
 func runClient(t *grader.T, srv *origin.Server, args ...string) run {
 	c := t.Start("client", args...)
-	started := time.Now()
-	idle := func() time.Duration {
-		d := time.Since(started)
-		if srv != nil {
-			d = min(d, srv.Idle())
-		}
-		return d
+	var quiet func() time.Duration
+	if srv != nil {
+		quiet = srv.Idle
 	}
-	for {
-		ctx, cancel := context.WithTimeout(t.Context(), idleLimit-idle())
-		e, err := c.Process().Wait(ctx)
-		cancel()
-		if err == nil {
-			r := run{args: args, exit: e, stdout: c.Stdout(), stderr: c.Stderr()}
-			if srv != nil {
-				waitIdle(t, srv)
-			}
-			return r
+	if e := c.WaitWhileActive(idleLimit, quiet); e != nil {
+		r := run{args: args, exit: e, stdout: c.Stdout(), stderr: c.Stderr()}
+		if srv != nil {
+			waitIdle(t, srv)
 		}
-		if t.Context().Err() != nil {
-			break
-		}
-		if idle() >= idleLimit {
-			// A client still busy (running, or waiting for a CPU) is
-			// slow because the machine is; only an idle one is stuck.
-			if !c.Process().Busy() {
-				break
-			}
-			started = time.Now()
-			t.Progress()
-		}
+		return r
 	}
 	what := "nothing"
 	if srv != nil {

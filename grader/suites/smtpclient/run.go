@@ -83,31 +83,10 @@ func send(t *grader.T, cfg smtptest.Config, env envelope, msg []byte) run {
 // waitClient waits until the client exits. A client still running when
 // nothing has moved between it and the server for idleLimit, and that is
 // not busy on a CPU either, fails the check with what the server saw: it
-// waits for something that will not come. The limit counts from the last
-// byte that moved, so that replies crawling one byte per segment on a
-// busy machine are not taken for a client that hangs.
+// waits for something that will not come (grader.Role.WaitWhileActive).
 func waitClient(t *grader.T, c *grader.Role, srv *smtptest.Server, args []string) *proc.Exit {
-	started := time.Now()
-	idle := func() time.Duration { return min(time.Since(started), srv.Idle()) }
-	for {
-		ctx, cancel := context.WithTimeout(t.Context(), idleLimit-idle())
-		e, err := c.Process().Wait(ctx)
-		cancel()
-		if err == nil {
-			return e
-		}
-		if t.Context().Err() != nil {
-			break
-		}
-		if idle() >= idleLimit {
-			// A client still busy (running, or waiting for a CPU) is
-			// slow because the machine is; only an idle one is stuck.
-			if !c.Process().Busy() {
-				break
-			}
-			started = time.Now()
-			t.Progress()
-		}
+	if e := c.WaitWhileActive(idleLimit, srv.Idle); e != nil {
+		return e
 	}
 	t.Fail(grader.Failure{
 		Message: fmt.Sprintf("your client did not exit, and did nothing for %.0f s (bin/client %s); the grader's server had sent every reply in full: is your client waiting for a reply to a command it did not send, or for more of a reply that had ended?",
