@@ -90,3 +90,34 @@ func TestProgressMovesAnExpiringDeadline(t *testing.T) {
 		t.Error("moving the deadline cancelled the check")
 	}
 }
+
+// The check's time counts from its first program's start, once: the
+// grader's own work before it does not use the student's time.
+func TestFirstStartRestartsTheClock(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tt := newT(ctx, &Suite{ID: "x"}, &Check{ID: "x/y/z"}, Submission{}, 1)
+	tt.startClock(time.Hour, cancel)
+	defer tt.stopClock()
+	began := time.Now()
+
+	tt.restartClock()
+	first := tt.Deadline()
+	if first.Before(began.Add(time.Hour)) {
+		t.Errorf("the first start left the deadline %s after the check began, want the whole hour from the start", first.Sub(began))
+	}
+	tt.restartClock()
+	if got := tt.Deadline(); !got.Equal(first) {
+		t.Errorf("a second start moved the deadline by %s", got.Sub(first))
+	}
+
+	// A clock that has run out is not brought back.
+	tt2 := newT(ctx, &Suite{ID: "x"}, &Check{ID: "x/y/z"}, Submission{}, 1)
+	tt2.startClock(time.Hour, cancel)
+	tt2.clock.Stop()
+	before := tt2.Deadline()
+	tt2.restartClock()
+	if !tt2.Deadline().Equal(before) {
+		t.Error("restartClock revived a stopped clock")
+	}
+}
