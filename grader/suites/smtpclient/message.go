@@ -124,10 +124,12 @@ func dotStuffing(t *grader.T) {
 	m := ms[0]
 	if !bytes.Equal(m.Data, msg) {
 		stuffed := bytes.ReplaceAll(append([]byte("\n"), msg...), []byte("\n."), []byte("\n.."))[1:]
+		n, want, got := firstLineDiff(append(stuffed, ".\r\n"...), m.Raw)
 		t.Fail(grader.Failure{
-			Message:  "the message the server received is not the message on stdin: was a line beginning with a dot dot-stuffed?",
-			Expected: "the data on the wire " + grader.Quote(append(stuffed, ".\r\n"...)),
-			Actual:   "the data on the wire " + grader.Quote(m.Raw),
+			Message: fmt.Sprintf("the message the server received is not the message on stdin: line %d of the data on the wire is wrong; "+
+				"was a line beginning with a dot dot-stuffed? (a line \".\" ends the message)", n),
+			Expected: grader.Quote(want),
+			Actual:   grader.Quote(got) + "\n  the data on the wire: " + grader.Quote(m.Raw),
 		})
 		return
 	}
@@ -202,4 +204,22 @@ func eightBit(t *grader.T) {
 	}
 	expectMessage(t, m, msg)
 	expectExit(t, r, 0, "the message was delivered to every recipient (handout §6)")
+}
+
+// firstLineDiff is the first line, counted from 1, where got differs
+// from want, and that line of each ("" past the end).
+func firstLineDiff(want, got []byte) (n int, w, g []byte) {
+	ws, gs := bytes.SplitAfter(want, []byte("\n")), bytes.SplitAfter(got, []byte("\n"))
+	for i := 0; ; i++ {
+		var wl, gl []byte
+		if i < len(ws) {
+			wl = ws[i]
+		}
+		if i < len(gs) {
+			gl = gs[i]
+		}
+		if !bytes.Equal(wl, gl) || i >= len(ws) && i >= len(gs) {
+			return i + 1, wl, gl
+		}
+	}
 }
