@@ -30,13 +30,24 @@ type gradeOptions struct {
 	verbose  bool
 	noBuild  bool
 	cmds     roleCommands
+	seedFrom string
+	repeat   int
+}
+
+// formats are the report formats of -format, each with its writer.
+var formats = map[string]func(io.Writer, *grader.Report, string) error{
+	"json":      report.WriteJSON,
+	"junit":     report.WriteJUnit,
+	"classroom": report.WriteClassroom,
 }
 
 func gradeFlags(o *gradeOptions) *flag.FlagSet {
 	fs := flag.NewFlagSet("grade", flag.ContinueOnError)
-	fs.StringVar(&o.format, "format", "text", "report format: text, or json (Gradescope's results.json)")
+	fs.StringVar(&o.format, "format", "text", "report format: text; json (Gradescope's results.json); junit (JUnit XML, for any CI); classroom (the base64 result GitHub Classroom's grading reporter reads)")
 	fs.StringVar(&o.out, "o", "", "write the report to this file instead of stdout")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the impairments; the same seed replays a run exactly")
+	fs.StringVar(&o.seedFrom, "seed-from", "", "derive the seed from this `NAME` (a student's name or repository), so each student has an impairment pattern of their own; the report prints the seed")
+	fs.IntVar(&o.repeat, "repeat", 1, "grade `N` times, with seeds seed, seed+1, ..., and report each check's pass rate: a check that passes only sometimes is flaky")
 	fs.StringVar(&o.run, "run", "", "grade only the checks whose ID matches this regular expression")
 	fs.BoolVar(&o.hidden, "hidden", false, "run hidden checks too (needs a socklab built with -tags hidden)")
 	fs.IntVar(&o.parallel, "j", 0, "checks to run at once (default 8)")
@@ -51,9 +62,21 @@ func gradeFlags(o *gradeOptions) *flag.FlagSet {
 
 func runGrade(args []string, stdout, stderr io.Writer) error {
 	var o gradeOptions
-	pos, err := parse(gradeFlags(&o), args)
+	fs := gradeFlags(&o)
+	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	seedSet := false
+	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+	switch {
+	case o.seedFrom != "" && seedSet:
+		return fmt.Errorf("%w: give -seed or -seed-from, not both", errUsage)
+	case o.seedFrom != "":
+		o.seed = grader.SeedFrom(o.seedFrom)
+	}
+	if o.repeat < 1 {
+		return fmt.Errorf("%w: -repeat must be 1 or more, not %d", errUsage, o.repeat)
 	}
 	if len(pos) < 1 || len(pos) > 2 {
 		return fmt.Errorf("%w: want an assignment and, optionally, a submission directory", errUsage)
@@ -66,8 +89,11 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 	if len(pos) == 2 {
 		dir = pos[1]
 	}
-	if o.format != "text" && o.format != "json" {
-		return fmt.Errorf("%w: -format must be text or json, not %q", errUsage, o.format)
+	if _, ok := formats[o.format]; !ok && o.format != "text" {
+		return fmt.Errorf("%w: -format must be text, json, junit or classroom, not %q", errUsage, o.format)
+	}
+	if o.repeat > 1 && o.format != "text" {
+		return fmt.Errorf("%w: -repeat reports pass rates as text; it takes no -format %s", errUsage, o.format)
 	}
 	if o.hidden && !grader.HiddenChecksBuilt {
 		return fmt.Errorf("%w: this socklab was built without hidden checks; build it with -tags hidden", errUsage)
@@ -108,7 +134,12 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	// The live text report goes to stdout unless stdout is taken by JSON.
+	if o.repeat > 1 {
+		return repeatGrade(ctx, o, s, re, abs, dir, stdout, out)
+	}
+
+	// The live text report goes to stdout unless stdout is taken by
+	// another format.
 	live := &report.Text{W: stdout, Command: "socklab grade", Verbose: o.verbose}
 	showLive := o.format == "text" || o.out != ""
 	r := &grader.Runner{
@@ -142,8 +173,8 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 		w = out
 	}
 	switch {
-	case o.format == "json":
-		if err := report.WriteJSON(w, rep, "socklab grade"); err != nil {
+	case o.format != "text":
+		if err := formats[o.format](w, rep, "socklab grade"); err != nil {
 			return err
 		}
 		if showLive {
