@@ -34,12 +34,17 @@ type GradescopeTest struct {
 	Visibility string `json:"visibility"`
 }
 
-// HiddenVisibility is what Gradescope shows students of a hidden check:
-// "after_due_date" (the default) or "hidden".
-var HiddenVisibility = "after_due_date"
+// HiddenVisibility is what Gradescope shows students of a hidden check
+// by default: "after_due_date"; "hidden" is the other choice
+// (WriteGradescope).
+const HiddenVisibility = "after_due_date"
 
-// NewGradescope converts a report.
+// NewGradescope converts a report, hidden checks shown after the due date.
 func NewGradescope(rep *grader.Report, command string) *Gradescope {
+	return newGradescope(rep, command, HiddenVisibility)
+}
+
+func newGradescope(rep *grader.Report, command, hiddenAs string) *Gradescope {
 	score, max := rep.Score()
 	hidden := ""
 	if rep.Hidden {
@@ -71,7 +76,7 @@ func NewGradescope(rep *grader.Report, command string) *Gradescope {
 			Visibility: "visible",
 		}
 		if r.Check.Visibility == grader.Hidden {
-			gt.Visibility = HiddenVisibility
+			gt.Visibility = hiddenAs
 		}
 		if r.Status == grader.Pass {
 			gt.Output = wrap("requirement: "+r.Check.Requirement, width, "  ")
@@ -91,10 +96,16 @@ func NewGradescope(rep *grader.Report, command string) *Gradescope {
 
 // WriteJSON writes the Gradescope results.json of rep.
 func WriteJSON(w io.Writer, rep *grader.Report, command string) error {
+	return WriteGradescope(w, rep, command, HiddenVisibility)
+}
+
+// WriteGradescope writes the results.json of rep, its hidden checks
+// shown to students as hiddenAs says: "after_due_date" or "hidden".
+func WriteGradescope(w io.Writer, rep *grader.Report, command, hiddenAs string) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false) // "<seq>" reads better than "\u003cseq\u003e"
-	return enc.Encode(NewGradescope(rep, command))
+	return enc.Encode(newGradescope(rep, command, hiddenAs))
 }
 
 func orDefault(command string) string {

@@ -47,10 +47,8 @@ func TestGradescopeFormat(t *testing.T) {
 	for _, hiddenAs := range []string{"after_due_date", "hidden"} {
 		for name, rep := range map[string]*grader.Report{"sample": sample(), "build": buildFailed()} {
 			t.Run(name+"/"+hiddenAs, func(t *testing.T) {
-				defer func(v string) { report.HiddenVisibility = v }(report.HiddenVisibility)
-				report.HiddenVisibility = hiddenAs
 				var b bytes.Buffer
-				if err := report.WriteJSON(&b, rep, ""); err != nil {
+				if err := report.WriteGradescope(&b, rep, "", hiddenAs); err != nil {
 					t.Fatal(err)
 				}
 				checkGradescope(t, b.Bytes(), rep, hiddenAs)

@@ -98,3 +98,20 @@ func TestGradeRepeat(t *testing.T) {
 		assert.Contains(t, r.stdout, want)
 	}
 }
+
+// -must-pass: a CI step fails unless every check passed.
+func TestGradeMustPass(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	assert.Equal(t, exitOK, socklab("grade", "-must-pass", "-run", "passes", "cli-test", dir).code)
+	r := socklab("grade", "-must-pass", "-run", "passes|fails", "cli-test", dir)
+	assert.Equal(t, exitError, r.code)
+	assert.Contains(t, r.stdout, "score: 1/3")
+	assert.Empty(t, r.stderr, "the report says what failed; nothing more on stderr")
+}
+
+func TestGradeHiddenVisibility(t *testing.T) {
+	r := socklab("grade", "-hidden-visibility", "later", "cli-test", t.TempDir())
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, `-hidden-visibility must be after_due_date or hidden, not "later"`)
+}

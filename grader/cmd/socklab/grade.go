@@ -20,6 +20,10 @@ import (
 // already said so; run only sets the exit status.
 var errGraded = errors.New("some checks could not be graded")
 
+// errNotAllPassed: with -must-pass, grading ran and a check failed. The
+// report already said which; run only sets the exit status.
+var errNotAllPassed = errors.New("not every check passed")
+
 type gradeOptions struct {
 	format   string
 	out      string
@@ -32,13 +36,22 @@ type gradeOptions struct {
 	cmds     roleCommands
 	seedFrom string
 	repeat   int
+	mustPass bool
+	hiddenAs string
 }
 
-// formats are the report formats of -format, each with its writer.
-var formats = map[string]func(io.Writer, *grader.Report, string) error{
-	"json":      report.WriteJSON,
-	"junit":     report.WriteJUnit,
-	"classroom": report.WriteClassroom,
+// formats are the report formats of -format besides text, each with
+// its writer.
+var formats = map[string]func(o gradeOptions, w io.Writer, rep *grader.Report) error{
+	"json": func(o gradeOptions, w io.Writer, rep *grader.Report) error {
+		return report.WriteGradescope(w, rep, "socklab grade", o.hiddenAs)
+	},
+	"junit": func(_ gradeOptions, w io.Writer, rep *grader.Report) error {
+		return report.WriteJUnit(w, rep, "socklab grade")
+	},
+	"classroom": func(_ gradeOptions, w io.Writer, rep *grader.Report) error {
+		return report.WriteClassroom(w, rep, "socklab grade")
+	},
 }
 
 func gradeFlags(o *gradeOptions) *flag.FlagSet {
@@ -47,6 +60,8 @@ func gradeFlags(o *gradeOptions) *flag.FlagSet {
 	fs.StringVar(&o.out, "o", "", "write the report to this file instead of stdout")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the impairments; the same seed replays a run exactly")
 	fs.StringVar(&o.seedFrom, "seed-from", "", "derive the seed from this `NAME` (a student's name or repository), so each student has an impairment pattern of their own; the report prints the seed")
+	fs.BoolVar(&o.mustPass, "must-pass", false, "exit with status 1 unless every check passes, for a CI step that passes or fails on it (GitHub Classroom's command grader)")
+	fs.StringVar(&o.hiddenAs, "hidden-visibility", report.HiddenVisibility, "with -format json: what Gradescope shows students of a hidden check, after_due_date or hidden")
 	fs.IntVar(&o.repeat, "repeat", 1, "grade `N` times, with seeds seed, seed+1, ..., and report each check's pass rate: a check that passes only sometimes is flaky")
 	fs.StringVar(&o.run, "run", "", "grade only the checks whose ID matches this regular expression")
 	fs.BoolVar(&o.hidden, "hidden", false, "run hidden checks too (needs a socklab built with -tags hidden)")
@@ -74,6 +89,9 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: give -seed or -seed-from, not both", errUsage)
 	case o.seedFrom != "":
 		o.seed = grader.SeedFrom(o.seedFrom)
+	}
+	if o.hiddenAs != "after_due_date" && o.hiddenAs != "hidden" {
+		return fmt.Errorf("%w: -hidden-visibility must be after_due_date or hidden, not %q", errUsage, o.hiddenAs)
 	}
 	if o.repeat < 1 {
 		return fmt.Errorf("%w: -repeat must be 1 or more, not %d", errUsage, o.repeat)
@@ -174,7 +192,7 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 	}
 	switch {
 	case o.format != "text":
-		if err := formats[o.format](w, rep, "socklab grade"); err != nil {
+		if err := formats[o.format](o, w, rep); err != nil {
 			return err
 		}
 		if showLive {
@@ -200,6 +218,9 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "socklab grade: %d of %d checks could not be graded; the grader failed on them\n", n, len(rep.Results))
 		}
 		return errGraded
+	}
+	if score, max := rep.Score(); o.mustPass && score < max {
+		return errNotAllPassed
 	}
 	return nil
 }

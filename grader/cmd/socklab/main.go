@@ -79,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "socklab %s: %v\n", name, err)
 			fmt.Fprintf(stderr, "usage: socklab %s %s\n", c.name, c.args)
 			return exitUsage
-		case errors.Is(err, errGraded):
+		case errors.Is(err, errGraded), errors.Is(err, errNotAllPassed):
 			return exitError
 		default:
 			fmt.Fprintf(stderr, "socklab %s: %v\n", name, err)
