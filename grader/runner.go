@@ -23,6 +23,10 @@ type Runner struct {
 	Hidden     bool           // run hidden checks too
 	Parallel   int            // checks at once (default DefaultParallel)
 	NoBuild    bool           // skip `make build` (the caller built it)
+	// KeepTranscripts keeps every check's transcript in its Result, a
+	// passed check's too (for -pcap); otherwise only those that did not
+	// pass keep theirs.
+	KeepTranscripts bool
 
 	// OnResult, if set, is called with each result as soon as it and every
 	// check before it in rubric order are done, so a live report stays in
@@ -191,6 +195,8 @@ func (r *Runner) runCheck(parent context.Context, c *Check) Result {
 	}
 	if res.Status != Pass {
 		res.Notes = t.roleNotes(res.Failure)
+	}
+	if res.Status != Pass || r.KeepTranscripts {
 		res.Transcript = t.trace.Events()
 	}
 	return res

@@ -5,6 +5,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -19,7 +20,11 @@ type Text struct {
 	W       io.Writer
 	Command string // how the grader was invoked, for the replay line: "socklab grade"
 	Verbose bool   // also show the transcripts of failures in full
+	PcapDir string // where -pcap wrote each check's traffic, named by PcapName; "" for none
 }
+
+// PcapName is the name of a check's pcap file: its ID, / made _.
+func PcapName(checkID string) string { return strings.ReplaceAll(checkID, "/", "_") + ".pcap" }
 
 // Header is printed before the first check runs.
 func (t *Text) Header(s *grader.Suite, dir string, seed uint64) {
@@ -111,6 +116,9 @@ func (t *Text) detail(rep *grader.Report, r grader.Result) {
 		fmt.Fprintf(w, "read: %s\n", read)
 	}
 	fmt.Fprintf(w, "replay: %s\n", Replay(t.Command, rep, r.Check.ID))
+	if t.PcapDir != "" && len(r.Transcript) > 0 {
+		fmt.Fprintf(w, "pcap: %s (open it in Wireshark, or: tshark -r FILE)\n", filepath.Join(t.PcapDir, PcapName(r.Check.ID)))
+	}
 }
 
 // Replay is the command that runs one check again exactly.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -114,4 +116,22 @@ func TestGradeHiddenVisibility(t *testing.T) {
 	r := socklab("grade", "-hidden-visibility", "later", "cli-test", t.TempDir())
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, `-hidden-visibility must be after_due_date or hidden, not "later"`)
+}
+
+// -pcap writes each check's traffic as a pcap file, a passed check's
+// too, and the report of a failed one names its file.
+func TestGradePcap(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds and runs the udp-echo starter")
+	}
+	dir := t.TempDir()
+	r := socklab("grade", "-pcap", dir, "-run", "server/letters$", "udp-echo", filepath.Join(root(t), "assignments/udp-echo"))
+	require.Equal(t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	file := filepath.Join(dir, "udp-echo_server_letters.pcap")
+	assert.Contains(t, r.stdout, "pcap: "+file)
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.Greater(t, len(b), 24, "a pcap file header and at least one packet")
+	assert.Equal(t, []byte{0xd4, 0xc3, 0xb2, 0xa1}, b[:4], "the pcap magic number, little-endian")
 }

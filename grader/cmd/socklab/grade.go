@@ -14,6 +14,7 @@ import (
 
 	"github.com/socklab/socklab/grader"
 	"github.com/socklab/socklab/grader/report"
+	"github.com/socklab/socklab/harness/trace"
 )
 
 // errGraded: grading ran, but a check could not be graded. The report
@@ -38,6 +39,7 @@ type gradeOptions struct {
 	repeat   int
 	mustPass bool
 	hiddenAs string
+	pcap     string
 }
 
 // formats are the report formats of -format besides text, each with
@@ -60,6 +62,7 @@ func gradeFlags(o *gradeOptions) *flag.FlagSet {
 	fs.StringVar(&o.out, "o", "", "write the report to this file instead of stdout")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the impairments; the same seed replays a run exactly")
 	fs.StringVar(&o.seedFrom, "seed-from", "", "derive the seed from this `NAME` (a student's name or repository), so each student has an impairment pattern of their own; the report prints the seed")
+	fs.StringVar(&o.pcap, "pcap", "", "write what crossed the wire in each check to `DIR`/CHECK.pcap, for Wireshark or tshark")
 	fs.BoolVar(&o.mustPass, "must-pass", false, "exit with status 1 unless every check passes, for a CI step that passes or fails on it (GitHub Classroom's command grader)")
 	fs.StringVar(&o.hiddenAs, "hidden-visibility", report.HiddenVisibility, "with -format json: what Gradescope shows students of a hidden check, after_due_date or hidden")
 	fs.IntVar(&o.repeat, "repeat", 1, "grade `N` times, with seeds seed, seed+1, ..., and report each check's pass rate: a check that passes only sometimes is flaky")
@@ -168,6 +171,8 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 		Hidden:     o.hidden,
 		Parallel:   o.parallel,
 		NoBuild:    o.noBuild,
+
+		KeepTranscripts: o.pcap != "",
 	}
 	if showLive {
 		live.Header(s, dir, o.seed)
@@ -185,6 +190,12 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rep.Submission = dir
+	if o.pcap != "" {
+		if err := writePcaps(o.pcap, rep); err != nil {
+			return err
+		}
+		live.PcapDir = o.pcap
+	}
 
 	var w io.Writer = stdout
 	if out != nil {
@@ -232,4 +243,28 @@ func hasRole(s *grader.Suite, role string) bool {
 		}
 	}
 	return false
+}
+
+// writePcaps writes each check's transcript to dir/CHECK.pcap.
+func writePcaps(dir string, rep *grader.Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, r := range rep.Results {
+		if len(r.Transcript) == 0 {
+			continue
+		}
+		f, err := os.Create(filepath.Join(dir, report.PcapName(r.Check.ID)))
+		if err != nil {
+			return err
+		}
+		err = trace.WritePcap(f, r.Transcript)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("writing the pcap of %s: %w", r.Check.ID, err)
+		}
+	}
+	return nil
 }
