@@ -39,7 +39,7 @@ grade: build
 # must still validate and whose rubric tests must still pass.
 test:
 	$(GO) test -race -count=1 -timeout 9m $(TESTFLAGS) ./...
-	$(GO) test -count=1 -tags hidden -run 'Valid|Rubric|Sections|Requirements' $(TESTFLAGS) ./grader/... ./handouts
+	$(GO) test -count=1 -tags hidden -run 'Valid|Rubric|Sections|Requirements|Hidden' $(TESTFLAGS) ./grader/... ./handouts
 
 test-short:
 	$(GO) test -short -count=1 ./...
