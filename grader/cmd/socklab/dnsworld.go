@@ -30,6 +30,14 @@ type dnsworldOptions struct {
 	duration time.Duration
 }
 
+// dnsworld is the dns assignment's: a student repository exported for
+// another leaves this file, and the command, out (grader/export).
+func init() {
+	assignmentCommands = append(assignmentCommands, command{"dnsworld", "[-port P] [-seed N] [flags]",
+		"run the DNS hierarchy the resolver checks use, to try a resolver by hand", runDNSWorld,
+		func() *flag.FlagSet { return dnsworldFlags(new(dnsworldOptions)) }})
+}
+
 func dnsworldFlags(o *dnsworldOptions) *flag.FlagSet {
 	fs := flag.NewFlagSet("dnsworld", flag.ContinueOnError)
 	fs.IntVar(&o.port, "port", 0, "the port of every server, UDP and TCP (default: 53 if the grader may bind it, else 5300)")

@@ -2,12 +2,16 @@
 //
 //	socklab list [ASSIGNMENT]          the assignments, or one's checks
 //	socklab grade [flags] ASSIGNMENT [DIR]
+//	socklab batch [flags] ASSIGNMENT SUBMISSIONS_DIR   a class, into a gradebook
+//	socklab export ASSIGNMENT DIR      the student repository of an assignment
+//	socklab gradescope [flags] ASSIGNMENT   Gradescope's autograder zip
 //	socklab impair [flags]             the impairment proxy, by hand
 //	socklab dnsworld [flags]           the dns resolver checks' world, by hand
 //
 // Run `socklab help COMMAND` for a command's flags. Exit status: 0 when
 // grading ran and every check was judged (whatever the score), 1 when it
-// could not run or a check could not be graded, 2 for a usage error.
+// could not run or a check could not be graded (batch: when a student was
+// not graded, or the run was stopped), 2 for a usage error.
 package main
 
 import (
@@ -39,13 +43,21 @@ type command struct {
 }
 
 func commands() []command {
-	return []command{
+	base := []command{
 		{"list", "[-format text|markdown] [-hidden] [ASSIGNMENT]", "list the assignments, or the checks of one", runList, listFlags},
 		{"grade", "[flags] ASSIGNMENT [DIR]", "grade the submission in DIR (default .)", runGrade, func() *flag.FlagSet { return gradeFlags(new(gradeOptions)) }},
+		{"batch", "[flags] ASSIGNMENT SUBMISSIONS_DIR", "grade a class, a folder per student, into a CSV gradebook", runBatch, func() *flag.FlagSet { return batchFlags(new(batchOptions)) }},
 		{"impair", "-listen ADDR -to ADDR [flags]", "run the impairment proxy in front of your own program", runImpair, func() *flag.FlagSet { return impairFlags(new(impairOptions)) }},
-		{"dnsworld", "[-port P] [-seed N] [flags]", "run the DNS hierarchy the resolver checks use, to try a resolver by hand", runDNSWorld, func() *flag.FlagSet { return dnsworldFlags(new(dnsworldOptions)) }},
+		{"export", "[-repo DIR] ASSIGNMENT DIR", "write the student repository of an assignment: starter, handout, make grade, Classroom workflow", runExport, func() *flag.FlagSet { return exportFlags(new(exportOptions)) }},
+		{"gradescope", "[-o autograder.zip] [flags] ASSIGNMENT", "build the autograder zip to upload to Gradescope (see -o for the steps)", runGradescope, func() *flag.FlagSet { return gradescopeFlags(new(gradescopeOptions)) }},
 	}
+	return append(base, assignmentCommands...)
 }
+
+// assignmentCommands are the commands that belong to one assignment
+// (dnsworld, dns's), each registered by its own file, which a student
+// repository exported for another assignment leaves out.
+var assignmentCommands []command
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -95,7 +107,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "socklab grades socket-programming assignments.")
 	fmt.Fprintln(w, "\nusage:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  socklab %-8s %-48s %s\n", c.name, c.args, c.short)
+		fmt.Fprintf(w, "  socklab %-10s %-48s %s\n", c.name, c.args, c.short)
 	}
 	fmt.Fprintln(w, "\nRun 'socklab help COMMAND' for a command's flags.")
 }

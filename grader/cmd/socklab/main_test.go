@@ -82,7 +82,7 @@ func TestUsage(t *testing.T) {
 		{nil, exitUsage, "", "socklab grades socket-programming assignments."},
 		{[]string{"-h"}, exitUsage, "", "Run 'socklab help COMMAND'"},
 		{[]string{"frobnicate"}, exitUsage, "", `socklab: unknown command "frobnicate"`},
-		{[]string{"help"}, exitOK, "socklab grade    [flags] ASSIGNMENT [DIR]", ""},
+		{[]string{"help"}, exitOK, "socklab grade      [flags] ASSIGNMENT [DIR]", ""},
 		{[]string{"help", "nope"}, exitUsage, "", `socklab: unknown command "nope"`},
 	}
 	for _, tt := range tests {
