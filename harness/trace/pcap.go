@@ -13,6 +13,7 @@ import (
 	"hash/fnv"
 	"io"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -145,11 +146,13 @@ type tcpFlow struct {
 // tcpFlows finds the connections of events, with each one's opener.
 func tcpFlows(events []Event) map[flowKey]*tcpFlow {
 	flows := make(map[flowKey]*tcpFlow)
+	names := make(map[netip.AddrPort]string) // who each end is: "your client", "grader's server"
 	for i, e := range events {
 		src, dst, ok := endpoints(e)
 		if !ok || e.Proto != "tcp" || payloadSize(e) == 0 {
 			continue
 		}
+		names[src], names[dst] = e.From, e.To
 		k := keyOf(src, dst)
 		f := flows[k]
 		if f == nil {
@@ -164,7 +167,7 @@ func tcpFlows(events []Event) map[flowKey]*tcpFlow {
 		ends[k.b]++
 	}
 	for k, f := range flows {
-		f.client = opener(k, f.first, ends)
+		f.client = opener(k, f.first, ends, names)
 		f.server = k.a
 		if f.client == k.a {
 			f.server = k.b
@@ -174,15 +177,21 @@ func tcpFlows(events []Event) map[flowKey]*tcpFlow {
 }
 
 // opener guesses which end of connection k opened it, which a transcript
-// does not record. The server is the end with a well-known port (below
-// 1024) if only one has one, else the end that is an end of more
-// connections (a listener accepts many, a client's port is new each
-// time); else the client is the end that sent first, which is wrong for
-// a protocol where the server speaks first (SMTP) on a port that says
-// nothing. The guess only names the ends; the payload reads the same.
-func opener(k flowKey, first netip.AddrPort, ends map[netip.AddrPort]int) netip.AddrPort {
+// does not record. The server is the end the events name a server
+// ("grader's server", "your server") if only one is; else the end with a
+// well-known port (below 1024) if only one has one; else the end that is
+// an end of more connections (a listener accepts many, a client's port is
+// new each time); else the client is the end that sent first, which is
+// wrong for a protocol where the server speaks first (SMTP). The guess
+// only names the ends; the payload reads the same.
+func opener(k flowKey, first netip.AddrPort, ends map[netip.AddrPort]int, names map[netip.AddrPort]string) netip.AddrPort {
 	wellKnown := func(ap netip.AddrPort) bool { return ap.Port() < 1024 }
+	server := func(ap netip.AddrPort) bool { return strings.Contains(names[ap], "server") }
 	switch {
+	case server(k.a) && !server(k.b):
+		return k.b
+	case server(k.b) && !server(k.a):
+		return k.a
 	case wellKnown(k.a) && !wellKnown(k.b):
 		return k.b
 	case wellKnown(k.b) && !wellKnown(k.a):

@@ -669,3 +669,18 @@ func ExampleWritePcap() {
 	fmt.Println(info.Size(), "bytes")
 	// Output: 533 bytes
 }
+
+// A server that speaks first, on a port that says nothing, is still the
+// server when the events name it so: the client sends the SYN.
+func TestWritePcapNamedServer(t *testing.T) {
+	sv := netip.MustParseAddrPort("127.0.0.1:41000")
+	cl := netip.MustParseAddrPort("127.0.0.1:52000")
+	greet := tcp(0, trace.Send, sv, cl, "220 mx ESMTP\r\n")
+	greet.From, greet.To = "grader's server", "your client"
+	ehlo := tcp(time.Millisecond, trace.Recv, cl, sv, "EHLO x\r\n")
+	ehlo.From, ehlo.To = "your client", "grader's server"
+	pkts := writePcap(t, []trace.Event{greet, ehlo})
+	if len(pkts) == 0 || pkts[0].flags&0x02 == 0 || pkts[0].src != cl {
+		t.Fatalf("the first packet is not the client's SYN: %v", summary(pkts))
+	}
+}
