@@ -7,6 +7,8 @@
 #   make test                           the kit's own tests (grades every reference and starter)
 #   make build                          bin/socklab, and bin/socklab-hidden with the hidden checks
 #   make lint                           gofmt and go vet
+#   make fuzz FUZZTIME=30s              every fuzz test of the kit, each for FUZZTIME
+#   make bench                          grading time of each reference (BENCHMARKS.md)
 
 GO          ?= go
 ASSIGNMENTS := udp-echo tcp-echo dns http-client smtp-client
@@ -15,8 +17,9 @@ SUBMISSION  ?= assignments
 SEED        ?= 1
 GRADEFLAGS  ?=
 TESTFLAGS   ?=
+FUZZTIME    ?= 10s
 
-.PHONY: all build grade test test-short lint clean
+.PHONY: all build grade test test-short lint clean fuzz bench
 
 all: build
 
@@ -50,6 +53,22 @@ lint:
 	$(GO) vet ./...
 	$(GO) vet -tags hidden ./...
 	GOOS=darwin $(GO) vet ./harness/... ./grader/...
+
+# Each Fuzz function of each package, one after another. An input that
+# fails is kept in that package's testdata/fuzz/FuzzName/, where go test
+# runs it every time from then on: commit it with the fix, a regression
+# test.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$f, $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+# What a student waits for: grading each reference, built beforehand.
+bench:
+	$(GO) test -run '^$$' -bench GradeReference -benchtime 5x ./grader/suites/
 
 clean:
 	rm -rf bin
