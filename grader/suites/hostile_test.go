@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/socklab/socklab/grader"
+	"github.com/socklab/socklab/grader/report"
 	_ "github.com/socklab/socklab/grader/suites" // tcp-echo, once it registers
 	"github.com/socklab/socklab/grader/suites/udpecho"
 	"github.com/socklab/socklab/harness/proc"
@@ -125,6 +126,25 @@ var hostiles = []hostile{
 		parallel: 16, // every check at once: it starts, forks, and waits
 		server:   `(?m)(^(.*: )?your server exited with status 0 after [\d.]+ s|\A` + noAnswer[1:] + `)`,
 		client:   `(?m)^your client exited with status 0 after [\d.]+ s`,
+	},
+	{
+		// What a program prints is quoted to the student, never read as
+		// the grader's: every check fails, and the score is the grader's.
+		name:    "fake-score",
+		short:   true,
+		udpOnly: true,
+		server:  `(?s).`,
+		client:  `(?s).`,
+		more:    scoreIsTheGraders,
+	},
+	{
+		// Told -port P, it serves P+1, which another check has reserved:
+		// only the role's own sockets may make it ready, or a check
+		// would grade its neighbour's server (and passed, once, here).
+		name:   "wrong-port",
+		short:  true,
+		server: notOpened + `it has TCP port (\d+) \(listening on 127\.0\.0\.1\), UDP port \d+ \(bound on 127\.0\.0\.1\) instead\. Does it read the -port flag\?`,
+		client: `(?s)wrong-port: no client here`,
 	},
 	{
 		name:     "busy-loop",
@@ -715,5 +735,22 @@ func forksBounded(t *testing.T, g graded) {
 		// Not the grader's failure: the machine was too busy for the bomb
 		// to fork that many times before its check ended.
 		t.Logf("no role reached its process limit before its check ended; the limit was not put to the test")
+	}
+}
+
+// scoreIsTheGraders checks that the fake-score submission's perfect score,
+// printed by its programs and sent as its replies, is nowhere in the
+// grader's score: it is 0 of everything, every check failed.
+func scoreIsTheGraders(t *testing.T, g graded) {
+	for _, rep := range g.reports {
+		score, max := rep.Score()
+		if score != 0 || max == 0 {
+			t.Errorf("%s: the fake-score submission scored %d/%d, want 0", rep.Suite.ID, score, max)
+		}
+		var b bytes.Buffer
+		(&report.Text{W: &b}).Write(rep)
+		if want := fmt.Sprintf("score: 0/%d (0%%)", max); !strings.Contains(b.String(), want) {
+			t.Errorf("%s: the report does not say %q", rep.Suite.ID, want)
+		}
 	}
 }

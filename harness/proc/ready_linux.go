@@ -73,7 +73,11 @@ func (p *Process) lookListening(network string, port int) (done bool, err error)
 	if e := p.Exit(); e != nil {
 		return true, p.exitedBefore(e, network, port)
 	}
-	ready, elsewhere := listening(readSockets(p.Pid(), network), network, port)
+	// Only the role's own sockets count: the table is the whole network
+	// namespace's, where another check's server (one that bound the port
+	// after its own, say) may hold this port, and the grader would then
+	// judge that program instead.
+	ready, elsewhere := listening(p.ownSockets(network), network, port)
 	switch {
 	case ready:
 		return true, nil
@@ -105,21 +109,10 @@ func listening(socks []sockstat.Socket, network string, port int) (ready bool, e
 // "never got ready" comes with a hint: the wrong port, the wrong protocol,
 // or no socket at all.
 func (p *Process) boundInstead(network string, port int) string {
-	held := map[uint64]bool{}
-	pids, _ := members(p.Pid(), "", p.cg)
-	for _, pid := range pids {
-		inodes, _ := sockstat.Inodes(pid)
-		for _, inode := range inodes {
-			held[inode] = true
-		}
-	}
 	var seen []string
 	otherOnPort := "" // the right port, the other protocol: "UDP port 5300 (bound on ::)"
 	for _, nw := range []string{"tcp", "udp"} {
-		for _, s := range readSockets(p.Pid(), nw) {
-			if !held[s.Inode] {
-				continue
-			}
+		for _, s := range p.ownSockets(nw) {
 			what := "bound"
 			if nw == "tcp" {
 				if s.State != sockstat.Listen {
@@ -146,6 +139,26 @@ func (p *Process) boundInstead(network string, port int) string {
 			otherOnPort, strings.ToUpper(network), strings.ToUpper(network))
 	}
 	return "it has " + strings.Join(seen, ", ") + " instead. Does it read the -port flag?"
+}
+
+// ownSockets are the sockets of network that the role's processes hold
+// open: those of the namespace's table whose inode is one of their files.
+func (p *Process) ownSockets(network string) []sockstat.Socket {
+	held := map[uint64]bool{}
+	pids, _ := members(p.Pid(), "", p.cg)
+	for _, pid := range pids {
+		inodes, _ := sockstat.Inodes(pid)
+		for _, inode := range inodes {
+			held[inode] = true
+		}
+	}
+	var own []sockstat.Socket
+	for _, s := range readSockets(p.Pid(), network) {
+		if s.Inode != 0 && held[s.Inode] {
+			own = append(own, s)
+		}
+	}
+	return own
 }
 
 // reachable says whether a socket bound to addr receives what the grader
