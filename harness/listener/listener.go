@@ -20,9 +20,11 @@ package listener
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 )
 
 // A Listener is a TCP listener that can be flushed. Its methods are safe
@@ -82,6 +84,43 @@ func (l *Listener) Accept() (*net.TCPConn, error) {
 		c.Close()
 	}
 }
+
+// Serve accepts connections and hands each to track, until the listener
+// closes, ctx is done, or track returns false (the server is closing);
+// the connection it refused is closed here. An accept error other than
+// the close (a client that gave up before it was accepted, no file
+// descriptors left) is waited out a little, so that one that persists
+// does not spin.
+func (l *Listener) Serve(ctx context.Context, track func(*net.TCPConn) bool) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || !pause(ctx) {
+				return
+			}
+			continue
+		}
+		if !track(c) {
+			c.Close()
+			return
+		}
+	}
+}
+
+// pause waits acceptPause; false if ctx ends first.
+func pause(ctx context.Context) bool {
+	t := time.NewTimer(acceptPause)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// acceptPause is how long Serve waits after an accept error.
+const acceptPause = 5 * time.Millisecond
 
 // isProbe says whether c, just accepted, is a probe, and tells its Flush
 // that it is through.

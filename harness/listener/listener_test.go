@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -228,4 +229,47 @@ func TestFlushConcurrent(t *testing.T) {
 	if got := len(a.accepted()); got != n {
 		t.Errorf("%d connections accepted, want %d", got, n)
 	}
+}
+
+// Serve hands each connection to track, skipping probes, and stops when
+// track refuses one, closing it; or when the listener closes.
+func TestServe(t *testing.T) {
+	l := listen(t)
+	var got []*net.TCPConn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.Serve(context.Background(), func(c *net.TCPConn) bool {
+			got = append(got, c)
+			return len(got) < 2
+		})
+	}()
+	// A probe first: Serve takes it, and does not hand it to track.
+	if err := l.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		c, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	<-done
+	if len(got) != 2 {
+		t.Fatalf("track got %d connections, want 2", len(got))
+	}
+	got[0].Close()
+	// The second, refused, was closed by Serve: a read sees EOF or a reset.
+	got[1].SetReadDeadline(time.Now().Add(time.Second))
+	if _, err := got[1].Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the refused connection was left open: %v", err)
+	}
+
+	// A closed listener ends Serve.
+	l2 := listen(t)
+	ended := make(chan struct{})
+	go func() { l2.Serve(context.Background(), func(*net.TCPConn) bool { return true }); close(ended) }()
+	l2.Close()
+	<-ended
 }

@@ -1,43 +1,10 @@
 package origin
 
 import (
-	"errors"
 	"net"
-	"time"
 
 	"github.com/socklab/socklab/harness/netem"
 )
-
-// accept accepts connections until the listener closes.
-func (s *Server) accept() {
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) || !s.pause() {
-				return
-			}
-			continue // the client gave up before it was accepted, or out of files
-		}
-		if !s.track(c) {
-			c.Close()
-			return
-		}
-	}
-}
-
-// pause waits a little after an accept error other than closing, so that
-// one that persists (out of file descriptors) does not spin; false means
-// the server is closing.
-func (s *Server) pause() bool {
-	t := time.NewTimer(5 * time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-s.ctx.Done():
-		return false
-	}
-}
 
 // track logs a new connection and starts its goroutines; false means the
 // server is closing and the caller must close the connection itself.

@@ -150,7 +150,7 @@ func Start(cfg Config) (*Server, error) {
 		onProgress: cfg.OnProgress,
 		started:    time.Now(),
 	}
-	s.wg.Go(s.accept)
+	s.wg.Go(func() { s.ln.Serve(s.ctx, s.track) })
 	return s, nil
 }
 

@@ -193,7 +193,7 @@ func NewServer(cfg Config) (*Server, error) {
 		changed:  make(chan struct{}),
 		started:  time.Now(),
 	}
-	s.wg.Go(s.accept)
+	s.wg.Go(func() { s.ln.Serve(s.ctx, s.track) })
 	return s, nil
 }
 
@@ -344,37 +344,6 @@ func (s *Server) graderError(err error) {
 
 func unmap(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-}
-
-// accept accepts connections until the listener closes.
-func (s *Server) accept() {
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) || !s.pause() {
-				return
-			}
-			continue // the client gave up before it was accepted, or out of files
-		}
-		if !s.track(c) {
-			c.Close()
-			return
-		}
-	}
-}
-
-// pause waits a little after an accept error other than closing, so that
-// one that persists (out of file descriptors) does not spin; false means
-// the server is closing.
-func (s *Server) pause() bool {
-	t := time.NewTimer(5 * time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-s.ctx.Done():
-		return false
-	}
 }
 
 // track logs a new session and starts its goroutine; false means the
