@@ -268,7 +268,8 @@ func shipped(path, file string, d fs.DirEntry, suite string) bool {
 			// test submissions and golden files do not.
 			return len(parts) == 4 && parts[1] == "suites" && parts[2] == suite
 		case len(parts) >= 5 && parts[1] == "suites" && parts[3] == "testdata":
-			return parts[4] != "broken" && !isSubmission(d)
+			// The kit's test submissions, which have a Makefile, stay.
+			return parts[4] != "broken" && !fileExists(filepath.Join(file, "Makefile"))
 		}
 		return true
 	}
@@ -283,17 +284,6 @@ func shipped(path, file string, d fs.DirEntry, suite string) bool {
 	}
 	// Other files: only what a suite's testdata holds (embedded).
 	return len(parts) >= 4 && parts[1] == "suites" && parts[3] == "testdata"
-}
-
-// isSubmission says whether a testdata directory is one of the kit's test
-// submissions, which have a Makefile. d is a directory entry from a walk,
-// so its path is not known here; the names the kit uses are enough.
-func isSubmission(d fs.DirEntry) bool {
-	switch d.Name() {
-	case "smtplib", "python-correct", "c-correct", "c-fork-correct":
-		return true
-	}
-	return false
 }
 
 // hiddenFile says whether the Go file at path is built only with the
@@ -327,4 +317,9 @@ func goMod(dir, verb string) error {
 		return fmt.Errorf("export: go mod %s: %v\n%s", verb, err, out)
 	}
 	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

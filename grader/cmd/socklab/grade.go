@@ -116,6 +116,9 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 	if o.repeat > 1 && o.format != "text" {
 		return fmt.Errorf("%w: -repeat reports pass rates as text; it takes no -format %s", errUsage, o.format)
 	}
+	if o.repeat > 1 && o.pcap != "" {
+		return fmt.Errorf("%w: -repeat writes no pcap files: replay the seed that failed with -pcap", errUsage)
+	}
 	if o.hidden && !grader.HiddenChecksBuilt {
 		return fmt.Errorf("%w: this socklab was built without hidden checks; build it with -tags hidden", errUsage)
 	}
@@ -163,17 +166,7 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 	// another format.
 	live := &report.Text{W: stdout, Command: "socklab grade", Verbose: o.verbose}
 	showLive := o.format == "text" || o.out != ""
-	r := &grader.Runner{
-		Suite:      s,
-		Submission: grader.Submission{Dir: abs, Commands: o.cmds},
-		Seed:       o.seed,
-		Run:        re,
-		Hidden:     o.hidden,
-		Parallel:   o.parallel,
-		NoBuild:    o.noBuild,
-
-		KeepTranscripts: o.pcap != "",
-	}
+	r := o.runner(s, re, abs, o.seed)
 	if showLive {
 		live.Header(s, dir, o.seed)
 		r.OnResult = live.Line
@@ -267,4 +260,20 @@ func writePcaps(dir string, rep *grader.Report) error {
 		}
 	}
 	return nil
+}
+
+// runner is the Runner o asks for, of s on the submission in abs, with
+// seed.
+func (o gradeOptions) runner(s *grader.Suite, re *regexp.Regexp, abs string, seed uint64) *grader.Runner {
+	return &grader.Runner{
+		Suite:      s,
+		Submission: grader.Submission{Dir: abs, Commands: o.cmds},
+		Seed:       seed,
+		Run:        re,
+		Hidden:     o.hidden,
+		Parallel:   o.parallel,
+		NoBuild:    o.noBuild,
+
+		KeepTranscripts: o.pcap != "",
+	}
 }

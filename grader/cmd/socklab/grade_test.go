@@ -29,6 +29,7 @@ func TestGradeUsageErrors(t *testing.T) {
 		{"bad-format", []string{"-format", "xml", "cli-test", dir}, `-format must be text, json, junit or classroom, not "xml"`},
 		{"seed-twice", []string{"-seed", "3", "-seed-from", "alice", "cli-test", dir}, "give -seed or -seed-from, not both"},
 		{"repeat-zero", []string{"-repeat", "0", "cli-test", dir}, "-repeat must be 1 or more, not 0"},
+		{"repeat-pcap", []string{"-repeat", "2", "-pcap", dir, "cli-test", dir}, "-repeat writes no pcap files"},
 		{"repeat-json", []string{"-repeat", "2", "-format", "json", "cli-test", dir}, "-repeat reports pass rates as text; it takes no -format json"},
 		{"bad-run", []string{"-run", "server/(", "cli-test", dir}, "-run: error parsing regexp: missing closing ): `server/(`"},
 		{"run-matches-nothing", []string{"-run", "nothing", "cli-test", dir}, `grader: no check matches "nothing" in cli-test`},

@@ -36,15 +36,8 @@ func repeatGrade(ctx context.Context, o gradeOptions, s *grader.Suite, re *regex
 	runs := 0
 	for i := range o.repeat {
 		seed := o.seed + uint64(i)
-		r := &grader.Runner{
-			Suite:      s,
-			Submission: grader.Submission{Dir: abs, Commands: o.cmds},
-			Seed:       seed,
-			Run:        re,
-			Hidden:     o.hidden,
-			Parallel:   o.parallel,
-			NoBuild:    o.noBuild || i > 0, // built once, by the first run
-		}
+		r := o.runner(s, re, abs, seed)
+		r.NoBuild = r.NoBuild || i > 0 // built once, by the first run
 		start := time.Now()
 		rep, err := r.Grade(ctx)
 		if err != nil {
