@@ -3,6 +3,7 @@ package smtpclient
 import (
 	"fmt"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/socklab/socklab/grader"
 	"github.com/socklab/socklab/harness/smtptest"
@@ -44,14 +45,14 @@ var errorChecks = []*grader.Check{
 	},
 }
 
-// refusing is a server that answers the first command with verb by
-// reply (and, with close, closes the connection after it), and is
-// well-behaved otherwise.
+// refusing is a server that answers the first command with verb, in any
+// session, with resp, and is well-behaved otherwise.
 func refusing(verb string, resp smtptest.Response) smtptest.Config {
-	done := false
+	// Atomic: a client that opens a second connection has its sessions
+	// answered at once, each by its own goroutine.
+	var done atomic.Bool
 	return smtptest.Config{Handler: func(s *smtptest.Session, c smtptest.Command) smtptest.Response {
-		if c.Verb == verb && !done {
-			done = true
+		if c.Verb == verb && done.CompareAndSwap(false, true) {
 			return resp
 		}
 		return smtptest.Default(s, c)
