@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"strings"
@@ -55,6 +56,11 @@ func Example() {
 	} {
 		fmt.Fprintf(c, "%s\r\n", cmd)
 		reply()
+	}
+	// After 221 the server closes (RFC 5321 §4.1.1.10). Waiting for its
+	// FIN before closing makes who closed first the same on every run.
+	if _, err := r.ReadByte(); err != io.EOF {
+		log.Fatalf("after 221: %v, want EOF", err)
 	}
 	c.Close()
 
