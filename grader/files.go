@@ -13,7 +13,11 @@ func (t *T) Dir() string {
 	dir, made := t.dir, false
 	var err error
 	if dir == "" {
-		dir, err = os.MkdirTemp("", "socklab-check-")
+		if sc := t.sub.scratch; sc != nil {
+			dir, err = sc.checkDir()
+		} else {
+			dir, err = os.MkdirTemp("", "socklab-check-")
+		}
 		t.dir, made = dir, err == nil
 	}
 	t.mu.Unlock()

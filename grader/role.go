@@ -22,6 +22,8 @@ import (
 type Submission struct {
 	Dir      string
 	Commands map[string]string
+
+	scratch *scratch // where the roles run: set by Runner.Grade
 }
 
 // program is how to run a role: its path and the arguments before the
@@ -75,6 +77,9 @@ func (t *T) StartWith(role string, o StartOptions) *Role {
 		Dir:    t.sub.Dir,
 		Limits: o.Limits,
 	}
+	if sc := t.sub.scratch; sc != nil {
+		spec.Dir, spec.Env, spec.Jail = sc.dir, sc.env(), sc.jail
+	}
 	if o.Stdin != nil {
 		spec.Stdin = bytes.NewReader(o.Stdin)
 	}
@@ -84,7 +89,7 @@ func (t *T) StartWith(role string, o StartOptions) *Role {
 		// The student knows the program as bin/server, not by the
 		// grader's absolute path to their directory.
 		if !filepath.IsAbs(path) {
-			if dir, aerr := filepath.Abs(t.sub.Dir); aerr == nil {
+			if dir, aerr := filepath.Abs(spec.Dir); aerr == nil {
 				msg = strings.ReplaceAll(msg, filepath.Join(dir, path), path)
 			}
 		}

@@ -66,6 +66,15 @@ func (r *Runner) Grade(ctx context.Context) (*Report, error) {
 	if !r.NoBuild {
 		rep.Build = proc.Build(ctx, r.Submission.Dir, proc.DefaultBuildTimeout)
 	}
+	sub := r.Submission
+	if rep.Build.Err == nil {
+		sc, err := newScratch(sub.Dir)
+		if err != nil {
+			return nil, err
+		}
+		defer sc.remove()
+		sub.scratch = sc
+	}
 
 	results := make([]chan Result, len(checks))
 	for i := range results {
@@ -84,7 +93,7 @@ func (r *Runner) Grade(ctx context.Context) (*Report, error) {
 				case rep.Build.Err != nil:
 					results[i] <- buildFailed(checks[i], rep.Build)
 				default:
-					results[i] <- r.runCheck(ctx, checks[i])
+					results[i] <- r.runCheck(ctx, checks[i], sub)
 				}
 			}
 		}()
@@ -121,10 +130,10 @@ const DefaultParallel = 8
 
 // runCheck runs one check in its own goroutine, with its own processes,
 // ports, transcript and random stream, and judges it.
-func (r *Runner) runCheck(parent context.Context, c *Check) Result {
+func (r *Runner) runCheck(parent context.Context, c *Check, sub Submission) Result {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	t := newT(ctx, r.Suite, c, r.Submission, r.Seed)
+	t := newT(ctx, r.Suite, c, sub, r.Seed)
 	start := time.Now()
 	t.startClock(c.timeLimit(), cancel)
 	defer t.stopClock()

@@ -36,6 +36,10 @@ type launchSpec struct {
 	NProc  uint64   // RLIMIT_NPROC; 0 leaves it alone (root ignores it anyway)
 	NoFile uint64   // RLIMIT_NOFILE
 	Cgroup string   // a cgroup.procs file to join, or ""
+	UID    int      // the jail's user, or 0 for none
+	GID    int      // the jail's group
+	Hide   []string // the directories the jail hides
+	Keep   []string // the directories under /tmp it keeps
 }
 
 // exitLaunchFailed is the status the launcher exits with when it cannot
@@ -67,6 +71,11 @@ func launch(encoded string) error {
 		// process-group kill already enforces. It comes before the limits,
 		// which could leave the launcher itself short of memory.
 		_ = os.WriteFile(s.Cgroup, []byte(fmt.Sprint(os.Getpid())), 0)
+	}
+	// The jail before the limits: hiding directories and changing user
+	// are root's, and the process limit counts the jail's user.
+	if err := enterJail(s); err != nil {
+		return err
 	}
 	if err := setLimits(s); err != nil {
 		return err

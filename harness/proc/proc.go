@@ -101,6 +101,9 @@ type Spec struct {
 	// EOF or until the program exits; a Read that blocks past that keeps one
 	// goroutine until it returns (close the writer of a pipe when done).
 	Stdin io.Reader
+	// Jail, when set and CanJail, keeps the role from the grader's files
+	// and from other submissions'; see Jail.
+	Jail *Jail
 	Limits
 }
 
@@ -174,6 +177,16 @@ func (p *Process) start(self string) error {
 	if p.cg != nil {
 		ls.Cgroup = p.cg.procsFile()
 	}
+	jail := spec.Jail
+	if !CanJail() {
+		jail = nil
+	}
+	if jail != nil {
+		ls.UID, ls.GID, ls.Hide, ls.Keep = jail.UID, jail.GID, jail.Hide, jail.Keep
+		// The kernel counts RLIMIT_NPROC per user, and the jail's user
+		// runs only this submission's roles: the limit is n.
+		ls.NProc = uint64(spec.Processes)
+	}
 	encoded, err := json.Marshal(ls)
 	if err != nil {
 		return fmt.Errorf("proc: %v", err)
@@ -183,6 +196,7 @@ func (p *Process) start(self string) error {
 	cmd.Dir = spec.Dir
 	cmd.Env = append(roleEnv(p.marker, spec.Env), launchEnv+"="+string(encoded))
 	cmd.SysProcAttr = sysProcAttr()
+	jailAttr(cmd.SysProcAttr, jail)
 	// Every stream is an *os.File, so that cmd.Wait returns as soon as the
 	// program exits: with any other io.Reader or io.Writer, os/exec waits
 	// for its copying goroutines, which a program's orphans (holding the

@@ -22,6 +22,7 @@ import (
 	"os"
 
 	_ "github.com/socklab/socklab/grader/suites"
+	"github.com/socklab/socklab/harness/sandbox"
 )
 
 // Exit statuses.
@@ -60,8 +61,18 @@ func commands() []command {
 var assignmentCommands []command
 
 func main() {
+	if len(os.Args) > 1 && sandboxed[os.Args[1]] {
+		if st := sandbox.Enter(); !st.Network {
+			fmt.Fprintf(os.Stderr, "socklab: warning: grading unsandboxed: %s\n", st.Reason)
+		}
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// sandboxed are the commands that run students' programs, and so run in a
+// network namespace of their own (harness/sandbox). impair and dnsworld
+// run only the student's own programs, by hand, on their own network.
+var sandboxed = map[string]bool{"grade": true, "batch": true}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {

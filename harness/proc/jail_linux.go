@@ -1,0 +1,91 @@
+package proc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// CanJail says whether Start can jail a role: only root can.
+func CanJail() bool { return os.Geteuid() == 0 }
+
+// jailAttr gives a jailed role's launcher the mount namespace it hides
+// directories in.
+func jailAttr(a *syscall.SysProcAttr, j *Jail) {
+	if j != nil {
+		a.Cloneflags |= syscall.CLONE_NEWNS
+	}
+}
+
+// enterJail runs in the launcher, before the limits and the exec: it
+// hides the directories, then becomes the jail's user, for good (real,
+// effective and saved IDs alike).
+func enterJail(s launchSpec) error {
+	if s.UID == 0 {
+		return nil
+	}
+	// Private first, so that nothing mounted here is seen outside.
+	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("making the role's mounts its own: %v", err)
+	}
+	for _, dir := range s.Hide {
+		err := syscall.Mount("socklab-hidden", dir, "tmpfs",
+			syscall.MS_RDONLY|syscall.MS_NOSUID|syscall.MS_NODEV|syscall.MS_NOEXEC, "size=4k,mode=0555")
+		if err != nil && !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENOTDIR) {
+			return fmt.Errorf("hiding %s from the role: %v", dir, err)
+		}
+	}
+	if err := privateTmp(s.Keep); err != nil {
+		return err
+	}
+	if err := syscall.Setgroups(nil); err != nil {
+		return fmt.Errorf("dropping the grader's groups: %v", err)
+	}
+	if err := syscall.Setresgid(s.GID, s.GID, s.GID); err != nil {
+		return fmt.Errorf("becoming group %d: %v", s.GID, err)
+	}
+	if err := syscall.Setresuid(s.UID, s.UID, s.UID); err != nil {
+		return fmt.Errorf("becoming user %d: %v", s.UID, err)
+	}
+	return nil
+}
+
+// privateTmp mounts an empty /tmp, /var/tmp and /dev/shm, then mounts each
+// of keep back in at its path: held open before /tmp is covered, and
+// bound from the open descriptor.
+func privateTmp(keep []string) error {
+	var held []*os.File
+	defer func() {
+		for _, f := range held {
+			f.Close()
+		}
+	}()
+	for _, dir := range keep {
+		f, err := os.OpenFile(dir, oPath|syscall.O_DIRECTORY, 0)
+		if err != nil {
+			return fmt.Errorf("keeping %s for the role: %v", dir, err)
+		}
+		held = append(held, f)
+	}
+	for _, dir := range []string{"/tmp", "/var/tmp", "/dev/shm"} {
+		err := syscall.Mount("socklab-tmp", dir, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, "size=64m,mode=1777")
+		if err != nil && !errors.Is(err, syscall.ENOENT) {
+			return fmt.Errorf("giving the role a %s of its own: %v", dir, err)
+		}
+	}
+	for i, dir := range keep {
+		if err := os.MkdirAll(dir, 0o711); err != nil {
+			return fmt.Errorf("keeping %s for the role: %v", dir, err)
+		}
+		src := fmt.Sprintf("/proc/self/fd/%d", held[i].Fd())
+		if err := syscall.Mount(src, dir, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
+			return fmt.Errorf("keeping %s for the role: %v", dir, err)
+		}
+	}
+	return nil
+}
+
+// oPath is O_PATH, which package syscall does not name: a descriptor that
+// only names a directory, enough to mount it from.
+const oPath = 0x200000
