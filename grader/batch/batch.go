@@ -74,6 +74,21 @@ type Runner struct {
 	// OnGraded, if set, is called as each student's grading ends, one call
 	// at a time, before the worker that graded the student takes the next.
 	OnGraded func(Progress)
+
+	// GradeOne, if set, grades each student in place of a grader.Runner
+	// in this process: it returns what GradeResult returns for the
+	// student, from wherever it graded them. socklab grades each student
+	// in a process of their own, `socklab batch` again, so that every
+	// submission has a network namespace of its own (harness/sandbox) and
+	// none can reach another's programs or the grader's sockets for them.
+	GradeOne func(ctx context.Context, student string) (*Result, error)
+}
+
+// Result is one student's grading as the state directory keeps it.
+type Result struct {
+	Record   *Record
+	Text     string // the text report
+	BuildLog string // the failed build's log; "" when the build did not fail
 }
 
 // Progress is one student's grading, done.
@@ -240,6 +255,24 @@ feed:
 // the batch's. It returns neither result nor error when ctx was done
 // before the result was known: the checks cut short are not the student's.
 func (r *Runner) grade(ctx context.Context, student string) (*Record, error) {
+	gradeOne := r.GradeOne
+	if gradeOne == nil {
+		gradeOne = r.GradeResult
+	}
+	res, err := gradeOne(ctx, student)
+	if err != nil || ctx.Err() != nil || res == nil {
+		return nil, err
+	}
+	if err := saveResult(r.State, res); err != nil {
+		return nil, writeError{err}
+	}
+	return res.Record, nil
+}
+
+// GradeResult grades one student with a grader.Runner in this process. It
+// returns neither result nor error when ctx was done before the result was
+// known.
+func (r *Runner) GradeResult(ctx context.Context, student string) (*Result, error) {
 	dir := filepath.Join(r.Dir, student)
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -257,11 +290,7 @@ func (r *Runner) grade(ctx context.Context, student string) (*Record, error) {
 		return nil, err
 	}
 	rep.Submission = dir // as the TA named it, for the report's replay line
-	rec := newRecord(student, rep)
-	if err := saveResult(r.State, rec, rep); err != nil {
-		return nil, writeError{err}
-	}
-	return rec, nil
+	return newResult(student, rep), nil
 }
 
 // writeError is a result that could not be written: it stops the batch.

@@ -117,22 +117,32 @@ func readRecord(state, student string) (*Record, error) {
 	return &rec, nil
 }
 
+// newResult is what the state directory keeps of a student's report.
+func newResult(student string, rep *grader.Report) *Result {
+	res := &Result{Record: newRecord(student, rep)}
+	if rep.Build.Err != nil {
+		res.BuildLog = fmt.Sprintf("$ make build\n%s\n%s\n", rep.Build.Output.String(), rep.Build.Err)
+	}
+	var txt bytes.Buffer
+	(&report.Text{W: &txt, Command: "socklab grade"}).Write(rep)
+	res.Text = txt.String()
+	return res
+}
+
 // saveResult writes a student's build log (or removes an old one), text
 // report and, last, the record: a run killed before the record is written
 // grades the student again.
-func saveResult(state string, rec *Record, rep *grader.Report) error {
+func saveResult(state string, res *Result) error {
+	rec := res.Record
 	log := filepath.Join(state, rec.Student+".build.log")
-	if rep.Build.Err != nil {
-		out := fmt.Sprintf("$ make build\n%s\n%s\n", rep.Build.Output.String(), rep.Build.Err)
-		if err := writeFileAtomic(log, []byte(out)); err != nil {
+	if res.BuildLog != "" {
+		if err := writeFileAtomic(log, []byte(res.BuildLog)); err != nil {
 			return err
 		}
 	} else if err := os.Remove(log); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	var txt bytes.Buffer
-	(&report.Text{W: &txt, Command: "socklab grade"}).Write(rep)
-	if err := writeFileAtomic(filepath.Join(state, rec.Student+".txt"), txt.Bytes()); err != nil {
+	if err := writeFileAtomic(filepath.Join(state, rec.Student+".txt"), []byte(res.Text)); err != nil {
 		return err
 	}
 	data, err := json.MarshalIndent(rec, "", "  ")

@@ -38,6 +38,7 @@ import (
 	_ "github.com/socklab/socklab/grader/suites" // tcp-echo, once it registers
 	"github.com/socklab/socklab/grader/suites/udpecho"
 	"github.com/socklab/socklab/harness/proc"
+	"github.com/socklab/socklab/harness/sandbox"
 	"github.com/socklab/socklab/harness/trace"
 )
 
@@ -53,8 +54,15 @@ type hostile struct {
 	processes int  // if set, the roles' process limit instead of the default
 	server    string
 	client    string
+	memory    int64    // if set, the roles' memory limit instead of the default
 	passes    []string // checks it may pass, each for the reason in its comment
-	more      func(t *testing.T, g graded)
+	// serverPasses: its server is correct (its mischief is elsewhere),
+	// and every server check must pass.
+	serverPasses bool
+	// jailed: what it tries, only the sandbox (a network namespace, and a
+	// jail, which takes root) stops; it is skipped elsewhere.
+	jailed bool
+	more   func(t *testing.T, g graded)
 }
 
 // What the checks of udp-echo and tcp-echo say when a server never opened
@@ -71,6 +79,10 @@ const (
 	clientHung = `^your client did not (finish|exit)\b[^\n]* \(bin/client -server [^)]*\)` +
 		`(; it printed nothing on stdout|: it has not connected to the grader's server)`
 )
+
+// What the checks say when a program's bytes are wrong: a reply, the
+// ping lines, what a client sent or printed.
+const wrongBytes = `(is wrong|are wrong|none was the reply|there is no line|is not a ping|sent fewer than|before ping \d+'s timeout|0 of \d+ bytes arrived|did not (accept|read)|exited with status 0)`
 
 var hostiles = []hostile{
 	{
@@ -153,6 +165,111 @@ var hostiles = []hostile{
 		server:   noAnswer + `[^\n]*$`, // and nothing on stderr
 		client:   clientHung + `$`,
 	},
+	{
+		name:   "crashes-mid-check",
+		short:  true,
+		server: `(?s)RuntimeError: crashes-mid-check: lost my place after the first (datagram|connection)`,
+		client: `(?s)RuntimeError: crashes-mid-check: lost my place after the first (ping|line)`,
+		// With the server down, it crashes before its mischief, on
+		// the refused connection: a traceback and a non-zero status,
+		// which is what the check asks of a client.
+		passes: []string{"tcp-echo/client/server-down"},
+	},
+	{
+		// 256 MiB proves what 2 GiB would, with 16 roles at once on a
+		// machine the tests beside this one need too.
+		name:     "allocates-until-killed",
+		udpOnly:  true,
+		parallel: 16,
+		memory:   256 << 20,
+		// Reaching the limit takes a while with 16 at once: the check
+		// may give up first, on the silence.
+		server:   `(?s)(exited with status 1 after [\d.]+ s.*MemoryError|^no reply from your server within 2s$|^client a \(port \d+\) got no reply to its datagram 1 within 2s)`,
+		client:   `(?s)exited with status 1 after [\d.]+ s.*MemoryError`,
+		more:     heapBounded,
+	},
+	{
+		name:         "holds-port-after-exit",
+		short:        true,
+		udpOnly:      true,
+		serverPasses: true,
+		client:       `(?s)holds-port-after-exit: no client here`,
+		// gradeHostile's expectNothingLeft: the child holding the port
+		// is gone, and the port is free.
+	},
+	{
+		name:     "floods-datagrams",
+		parallel: 4, // a flood of 20,000 datagrams per check, and a spray
+		server:   wrongBytes,
+		client:   wrongBytes,
+		more:     heapBounded,
+	},
+	{
+		name:   "sends-garbage",
+		short:  true,
+		server: wrongBytes,
+		client: wrongBytes,
+	},
+	{
+		name:         "writes-outside",
+		short:        true,
+		udpOnly:      true,
+		jailed:       true,
+		serverPasses: true,
+		client:       `(?s)writes-outside: no client here`,
+		more:         wroteNothingOutside,
+	},
+	{
+		name:         "connects-off-machine",
+		short:        true,
+		udpOnly:      true,
+		jailed:       true,
+		serverPasses: true,
+		client:       `(?s)connects-off-machine: no client here`,
+	},
+}
+
+// heapBounded: whatever the submission does, the grader's live heap grows
+// by what its limits allow, not by what the submission sends or takes.
+// floods-datagrams sends about 3 GB in all, 100 MB a check; the grader
+// keeps at most 4096 datagrams queued per socket, 1 MiB of payload per
+// transcript, 4 MiB per proxy's log, and the reports of both suites'
+// failed checks until the test ends.
+func heapBounded(t *testing.T, g graded) {
+	const bound = 256 << 20
+	grew := g.watch.heapPeak - min(g.watch.heapPeak, g.watch.heapBefore)
+	t.Logf("the grader's live heap grew by at most %d MiB", grew>>20)
+	if grew >= bound {
+		t.Errorf("the grader's heap grew by %d MiB", grew>>20)
+	}
+}
+
+// wroteNothingOutside: of the files writes-outside tried to write, none
+// exists after grading, and its stderr (in a check's notes, where one
+// failed) never says one was written.
+func wroteNothingOutside(t *testing.T, g graded) {
+	const name = "socklab-hostile-writes-outside"
+	var tried []string
+	for _, dir := range []string{"/tmp", "/etc", "/root", "/", filepath.Dir(hostileDir(t, g.name))} {
+		tried = append(tried, filepath.Join(dir, name))
+	}
+	entries, _ := os.ReadDir("/")
+	for _, e := range entries {
+		tried = append(tried, filepath.Join("/", e.Name(), name))
+	}
+	for _, path := range tried {
+		if _, err := os.Lstat(path); err == nil {
+			os.Remove(path)
+			t.Errorf("writes-outside wrote %s", path)
+		}
+	}
+	for _, rep := range g.reports {
+		for _, r := range rep.Results {
+			if msg := message(r); strings.Contains(msg, "writes-outside: wrote") {
+				t.Errorf("%s: writes-outside says it wrote outside:\n%s", r.Check.ID, excerpt(msg))
+			}
+		}
+	}
 }
 
 // graded is one hostile submission graded against each suite.
@@ -168,6 +285,9 @@ func TestHostileSubmissions(t *testing.T) {
 		t.Run(h.name, func(t *testing.T) {
 			if testing.Short() && !h.short {
 				t.Skip("slow: it waits out every check's deadline")
+			}
+			if h.jailed && !(sandbox.Current().Network && proc.CanJail()) {
+				t.Skipf("only the sandbox stops it, and it is not here: %s", cmp.Or(sandbox.Current().Reason, "not root, so no jail"))
 			}
 			g := gradeHostile(t, h)
 			for _, rep := range g.reports {
@@ -195,6 +315,11 @@ func gradeHostile(t *testing.T, h hostile) graded {
 			continue
 		}
 		runners = append(runners, &grader.Runner{Suite: s, Submission: grader.Submission{Dir: dir}, Seed: 1, Parallel: cmp.Or(h.parallel, grader.DefaultParallel)})
+	}
+	if h.memory > 0 {
+		defaults := proc.DefaultLimits
+		proc.DefaultLimits.Memory = h.memory
+		defer func() { proc.DefaultLimits = defaults }()
 	}
 	if h.processes > 0 {
 		if !processLimitHolds(t) {
@@ -299,6 +424,12 @@ func expectFailures(t *testing.T, h hostile, rep *grader.Report) {
 		if r.Status == grader.Pass && slices.Contains(h.passes, r.Check.ID) {
 			continue
 		}
+		if h.serverPasses && strings.Contains(r.Check.ID, "/server/") {
+			if r.Status != grader.Pass {
+				t.Errorf("%s: %s, want pass: its server is correct\n%s", r.Check.ID, r.Status, excerpt(message(r)))
+			}
+			continue
+		}
 		if r.Status != grader.Fail {
 			t.Errorf("%s: %s after %.1f s, want fail: %s\n%s\ntranscript:\n%s", r.Check.ID, r.Status, r.Elapsed.Seconds(),
 				r.Err, excerpt(message(r)), trace.Excerpt(r.Transcript, 20, 10))
@@ -323,11 +454,19 @@ func expectFailures(t *testing.T, h hostile, rep *grader.Report) {
 // the same time, in one grader: a daemon that escapes its process group,
 // killed by the grader's sweep, must not take the good submission's
 // programs with it, nor cost it a point.
+//
+// What a submission sends on the network, one grader cannot keep from
+// another submission it grades at the same time: they share its network
+// namespace, and floods-datagrams, beside the reference here, costs it
+// points. socklab batch therefore grades each student in a process, and
+// a namespace, of their own; its test, TestBatchFloodBesideGood, has
+// floods-datagrams in the class.
 func TestHostileBesideGood(t *testing.T) {
 	skipHidden(t)
 	if testing.Short() {
 		t.Skip("slow: the hostile submission waits out every check's deadline")
 	}
+	const name = "daemonizes"
 	dir, err := filepath.Abs(filepath.Join("..", "..", "reference", "udp-echo"))
 	if err != nil {
 		t.Fatal(err)
@@ -338,7 +477,7 @@ func TestHostileBesideGood(t *testing.T) {
 	before := snapshot()
 	runners := []*grader.Runner{
 		good(),
-		{Suite: udpecho.Suite, Submission: grader.Submission{Dir: hostileDir(t, "daemonizes")}, Seed: 1},
+		{Suite: udpecho.Suite, Submission: grader.Submission{Dir: hostileDir(t, name)}, Seed: 1},
 	}
 	reports := make([]*grader.Report, len(runners))
 	var wg sync.WaitGroup
@@ -354,7 +493,7 @@ func TestHostileBesideGood(t *testing.T) {
 	}
 	expectNoLeaks(t, before)
 	if score, _ := reports[1].Score(); score != 0 {
-		t.Errorf("daemonizes scored %d; want 0", score)
+		t.Errorf("%s scored %d; want 0", name, score)
 	}
 	score, max := reports[0].Score()
 	if score == max && max == grader.Points(udpecho.Suite.Checks) {
@@ -368,10 +507,10 @@ func TestHostileBesideGood(t *testing.T) {
 	// reference tells which.
 	if rep := gradeWithin(t, good()); rep != nil {
 		if s, m := rep.Score(); s != m {
-			t.Skipf("the machine is too loaded to tell: the reference scored %d/%d beside daemonizes, and %d/%d alone", score, max, s, m)
+			t.Skipf("the machine is too loaded to tell: the reference scored %d/%d beside %s, and %d/%d alone", score, max, name, s, m)
 		}
 	}
-	t.Errorf("the reference scored %d/%d beside daemonizes, and full marks alone", score, max)
+	t.Errorf("the reference scored %d/%d beside %s, and full marks alone", score, max, name)
 }
 
 // Grading time. A check ends at its time limit, or stuckGrace after it if

@@ -103,7 +103,7 @@ func NewUDPProxy(cfg UDPConfig) (*UDPProxy, error) {
 		down:     &udpDir{link: NewLink(cfg.Seed, cfg.Key, Down, cfg.Down)},
 		sessions: map[netip.AddrPort]*udpSession{},
 		timers:   map[*time.Timer]*udpPacket{},
-		log:      eventLog{onEvent: cfg.OnEvent},
+		log:      eventLog{onEvent: cfg.OnEvent, bounded: true},
 	}
 	p.readers.Add(1)
 	go p.listen()

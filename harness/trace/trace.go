@@ -45,7 +45,16 @@ const maxData = 4096
 
 // maxEvents bounds a transcript, so a program that floods the grader costs
 // memory once, not per datagram.
-const maxEvents = 20000
+const maxEvents = 10000
+
+// maxKept bounds the payload bytes a transcript keeps in all. Past it, an
+// event keeps only its first floodData bytes: a check's 10,000th datagram
+// of junk costs what its size and first bytes take, so that a flood in
+// every check of a grading costs a few MiB each, not 40.
+const (
+	maxKept   = 1 << 20
+	floodData = 64
+)
 
 // Event is one thing that happened on the wire.
 type Event struct {
@@ -57,7 +66,7 @@ type Event struct {
 	Src   netip.AddrPort
 	Dst   netip.AddrPort
 	Size  int    // the payload's full size
-	Data  []byte // the payload's first maxData bytes
+	Data  []byte // the payload's first maxData bytes (floodData, past maxKept)
 	Text  string // for Fate and Note: what happened
 }
 
@@ -67,6 +76,7 @@ type Transcript struct {
 	start   time.Time
 	events  []Event
 	dropped int
+	kept    int // payload bytes kept
 }
 
 // New starts a transcript whose clock starts now.
@@ -83,10 +93,6 @@ func (t *Transcript) Add(e Event) {
 	if e.Size == 0 {
 		e.Size = len(e.Data)
 	}
-	if len(e.Data) > maxData {
-		e.Data = e.Data[:maxData]
-	}
-	e.Data = append([]byte(nil), e.Data...)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e.At = time.Since(t.start)
@@ -94,6 +100,12 @@ func (t *Transcript) Add(e Event) {
 		t.dropped++
 		return
 	}
+	limit := maxData
+	if t.kept >= maxKept {
+		limit = floodData
+	}
+	e.Data = append([]byte(nil), e.Data[:min(len(e.Data), limit)]...)
+	t.kept += len(e.Data)
 	t.events = append(t.events, e)
 }
 

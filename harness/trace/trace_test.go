@@ -75,3 +75,28 @@ func TestBoundedEvents(t *testing.T) {
 		t.Errorf("kept %d, counted %d", len(tr.Events()), tr.Len())
 	}
 }
+
+// Past maxKept bytes of payload, a transcript keeps each event's size and
+// first floodData bytes: a flood costs little per datagram.
+func TestTranscriptPayloadBudget(t *testing.T) {
+	tr := New()
+	big := []byte(strings.Repeat("y", maxData))
+	n := maxKept/maxData + 10
+	for range n {
+		tr.Add(Event{Kind: Recv, Proto: "udp", Data: big})
+	}
+	events := tr.Events()
+	kept := 0
+	for i, e := range events {
+		kept += len(e.Data)
+		if e.Size != maxData {
+			t.Fatalf("event %d: Size %d, want %d", i, e.Size, maxData)
+		}
+	}
+	if last := events[len(events)-1]; len(last.Data) != floodData {
+		t.Errorf("the last event kept %d bytes, want %d", len(last.Data), floodData)
+	}
+	if want := maxKept + 10*floodData; kept != want {
+		t.Errorf("kept %d bytes in all, want %d", kept, want)
+	}
+}

@@ -1,17 +1,22 @@
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/socklab/socklab/grader"
 	"github.com/socklab/socklab/grader/batch"
@@ -79,6 +84,12 @@ func runBatch(args []string, stdout, stderr io.Writer) error {
 		Run:    re,
 		Hidden: o.hidden,
 		Jobs:   o.jobs,
+	}
+	if student, ok := os.LookupEnv(batchStudentEnv); ok {
+		return gradeStudent(r, student, stdout)
+	}
+	if studentProcesses {
+		r.GradeOne = gradeInChild(args)
 	}
 	g, err := r.Open()
 	switch {
@@ -153,4 +164,61 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// Each student is graded by a process of their own (see batch.Runner's
+// GradeOne): `socklab batch` again, with the same arguments and the
+// student's name in batchStudentEnv, which writes the result on stdout
+// as JSON. The batch itself writes it to the state directory.
+
+const batchStudentEnv = "SOCKLAB_BATCH_STUDENT"
+
+// studentProcesses is set by main: a batch run as the socklab command
+// grades each student in a process of their own. The tests that call run
+// in their own process grade in it, as there is no socklab to start.
+var studentProcesses bool
+
+// gradeInChild grades a student with `socklab batch args...`.
+func gradeInChild(args []string) func(context.Context, string) (*batch.Result, error) {
+	return func(ctx context.Context, student string) (*batch.Result, error) {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("cannot find socklab itself to grade %s: %v", student, err)
+		}
+		cmd := exec.CommandContext(ctx, self, append([]string{"batch"}, args...)...)
+		cmd.Env = append(os.Environ(), batchStudentEnv+"="+student)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		// Stopped, it stops its student's programs before it exits.
+		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+		cmd.WaitDelay = 30 * time.Second
+		err = cmd.Run()
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		if err != nil {
+			msg := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(stderr.String()), "socklab: "))
+			return nil, fmt.Errorf("grading %s (%v): %s", student, err, cmp.Or(msg, "it said nothing"))
+		}
+		var res batch.Result
+		if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || res.Record == nil {
+			return nil, fmt.Errorf("grading %s: socklab's result is not one (%v)", student, err)
+		}
+		return &res, nil
+	}
+}
+
+// gradeStudent is the process that grades one student: it writes the
+// result on stdout, or nothing when it was stopped first.
+func gradeStudent(r *batch.Runner, student string, stdout io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := r.GradeResult(ctx, student)
+	switch {
+	case err != nil:
+		return err
+	case res == nil:
+		return errors.New("stopped before " + student + " was graded")
+	}
+	return json.NewEncoder(stdout).Encode(res)
 }

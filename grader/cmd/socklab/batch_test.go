@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -294,4 +295,51 @@ func atoi(t *testing.T, s string) int {
 	n, err := strconv.Atoi(s)
 	require.NoError(t, err)
 	return n
+}
+
+// TestBatchFloodBesideGood grades a class in which one student's programs
+// flood every UDP port of the machine, and daemonize another's: each
+// student has a network namespace of their own, so the references beside
+// them score full marks.
+func TestBatchFloodBesideGood(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds and grades the udp-echo reference twice, and two hostile submissions")
+	}
+	base := root(t)
+	class := t.TempDir()
+	for name, src := range map[string]string{
+		"good1": "reference/udp-echo", "good2": "reference/udp-echo",
+		"flood":  "grader/suites/testdata/hostile/floods-datagrams",
+		"daemon": "grader/suites/testdata/hostile/daemonizes",
+	} {
+		dst := filepath.Join(class, name)
+		require.NoError(t, os.CopyFS(dst, os.DirFS(filepath.Join(base, src))))
+		require.NoError(t, os.RemoveAll(filepath.Join(dst, "bin")))
+		if strings.HasPrefix(name, "good") {
+			require.NoError(t, os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module student\n\ngo 1.26\n"), 0o644))
+		}
+	}
+	out := filepath.Join(t.TempDir(), "grades.csv")
+	// The command itself, not run: a student's process is socklab's.
+	bin := filepath.Join(t.TempDir(), "socklab")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	b, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", b)
+	cmd := exec.Command(bin, "batch", "-o", out, "-j", "4", "udp-echo", class)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
+	r := result{exitOK, stdout.String(), stderr.String()}
+	if strings.Contains(r.stderr, "grading unsandboxed") {
+		t.Skipf("no network namespaces here, so the students share one:\n%s", r.stderr)
+	}
+	s, _ := grader.Lookup("udp-echo")
+	max := itoa(grader.Points(s.Select(nil, false)))
+	totals := map[string]string{}
+	for _, row := range readCSV(t, out)[1:] {
+		totals[row[0]] = row[1] + "/" + row[2]
+	}
+	assert.Equal(t, map[string]string{"daemon": "0/" + max, "flood": "0/" + max, "good1": max + "/" + max, "good2": max + "/" + max}, totals,
+		"the references score full marks beside the flood; stderr:\n%s", r.stderr)
 }

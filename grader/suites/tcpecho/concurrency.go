@@ -53,7 +53,7 @@ func concurrentClients(t *grader.T) {
 		}
 		tc, err := t.TryDialTCP(srv.Addr, "your server")
 		if err != nil {
-			failDial(t, srv, who, err, fmt.Sprintf(", while connections 1 to %d were open", i))
+			failDial(t, srv, who, err, opened(i))
 		}
 		conns[i] = &conn{TCPConn: tc, t: t, srv: srv, who: who}
 	}
@@ -89,9 +89,20 @@ func stalledClient(t *grader.T) {
 
 // failDial fails the check when the connection who could not be made,
 // saying why: the server died, refused, or did not answer.
+// opened says which connections were open when the next was made.
+func opened(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return ", while connection 1 was open"
+	}
+	return fmt.Sprintf(", while connections 1 to %d were open", n)
+}
+
 func failDial(t *grader.T, srv *grader.Role, who string, err error, while string) {
 	if e := awaitExit(t, srv); e != nil {
-		t.Fail(grader.Failure{Message: fmt.Sprintf("%s: cannot connect: your server %s%s", who, e, while), Err: grader.ErrRoleExited})
+		t.Fail(grader.Failure{Message: fmt.Sprintf("%s: cannot connect%s: %s", who, while, srv.Process().Describe()), Err: grader.ErrRoleExited})
 	}
 	if errors.Is(err, grader.ErrTimeout) {
 		t.Fail(grader.Failure{

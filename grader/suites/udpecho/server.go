@@ -2,8 +2,10 @@ package udpecho
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/socklab/socklab/grader"
 )
@@ -145,14 +147,23 @@ func oneReplyEach(t *grader.T) {
 	// A last datagram marks the end: anything its reply finds still
 	// unexplained is an extra reply.
 	c.Send([]byte("end of burst"))
-	var got [][]byte
-	for {
-		d := c.Recv()
-		if string(d) == "END OF BURST" {
-			break
+	got := [][]byte{c.Recv()} // none at all fails here, as in every check
+	for string(got[len(got)-1]) != "END OF BURST" {
+		d, err := c.TryRecv(grader.ReplyTimeout)
+		if errors.Is(err, grader.ErrTimeout) {
+			t.Fail(grader.Failure{
+				Message: fmt.Sprintf("your server sent %d replies, and then nothing within %s: none was the reply to the last datagram, \"end of burst\"",
+					len(got), grader.ReplyTimeout),
+				Expected: "one reply to each of the 20, in any order, then \"END OF BURST\"",
+				Actual:   describeReplies(got, want),
+			})
 		}
-		got = append(got, d)
+		if err != nil {
+			c.Recv() // the server exited: fails, saying so
+		}
+		got = append(got, d.Data)
 	}
+	got = got[:len(got)-1]
 	// A multithreaded server may reply out of order; UDP allows that.
 	sortBytes(want)
 	sortBytes(got)
@@ -166,6 +177,23 @@ func oneReplyEach(t *grader.T) {
 }
 
 func sortBytes(s [][]byte) { slices.SortFunc(s, bytes.Compare) }
+
+// describeReplies describes the replies got, against those wanted: how many, how
+// long, and how many of them were wanted.
+func describeReplies(got, want [][]byte) string {
+	var sizes []string
+	matched := 0
+	for _, g := range got {
+		sizes = append(sizes, fmt.Sprint(len(g)))
+		if slices.ContainsFunc(want, func(w []byte) bool { return bytes.Equal(w, g) }) {
+			matched++
+		}
+	}
+	if len(sizes) > 10 {
+		sizes = append(sizes[:10], "…")
+	}
+	return fmt.Sprintf("%d replies (%s bytes long), %d of them the reply to a datagram sent", len(got), strings.Join(sizes, ", "), matched)
+}
 
 func interleavedClients(t *grader.T) {
 	srv := t.StartServer("server", "udp")
@@ -221,11 +249,21 @@ func survivesGarbage(t *grader.T) {
 	// the only one 12 bytes long.
 	msg := []byte("still there?")
 	c.Send(msg)
-	for {
-		got := c.Recv()
-		if len(got) == len(msg) {
-			t.ExpectBytes("the reply to a normal datagram after odd ones", upper(msg), got)
-			return
+	got := [][]byte{c.Recv()} // none at all fails here, as in every check
+	for len(got[len(got)-1]) != len(msg) {
+		d, err := c.TryRecv(grader.ReplyTimeout)
+		if errors.Is(err, grader.ErrTimeout) {
+			t.Fail(grader.Failure{
+				Message: fmt.Sprintf("your server sent %d replies, and then nothing within %s: none was the reply to the normal datagram sent after the odd ones, %q",
+					len(got), grader.ReplyTimeout, msg),
+				Expected: fmt.Sprintf("any replies to the odd datagrams, then %q", upper(msg)),
+				Actual:   describeReplies(got, [][]byte{upper(msg)}),
+			})
 		}
+		if err != nil {
+			c.Recv() // the server exited: fails, saying so
+		}
+		got = append(got, d.Data)
 	}
+	t.ExpectBytes("the reply to a normal datagram after odd ones", upper(msg), got[len(got)-1])
 }
