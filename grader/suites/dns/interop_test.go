@@ -34,36 +34,7 @@ func TestDigAsksTheReference(t *testing.T) {
 		t.Skip("dig not installed (apt-get install dnsutils)")
 	}
 	t.Parallel()
-	dir := root + "/reference/dns"
-	gradertest.Build(t, dir)
-	l, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.LocalAddr().(*net.UDPAddr).Port
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv := exec.CommandContext(ctx, dir+"/bin/server", "-port", fmt.Sprint(port), "-zone", root+"/assignments/dns/example.com.zone")
-	stderr, err := srv.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); srv.Wait() })
-	// The server says when it serves; until then dig would time out.
-	lines := bufio.NewScanner(stderr)
-	var said []string
-	serving := false
-	for !serving && lines.Scan() {
-		said = append(said, lines.Text())
-		serving = strings.Contains(lines.Text(), "serving")
-	}
-	if !serving {
-		t.Fatalf("the reference never said it was serving:\n%s", strings.Join(said, "\n"))
-	}
-	go io.Copy(io.Discard, stderr)
+	port := startReference(t, "server", "-zone", root+"/assignments/dns/example.com.zone")
 
 	for _, tt := range []struct {
 		args []string
@@ -92,6 +63,119 @@ func TestDigAsksTheReference(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// startReference builds the reference and starts its bin/<program> on a
+// free port with args, and returns the port once the program says it
+// serves (until then a query would time out). It stops with the test.
+func startReference(t *testing.T, program string, args ...string) int {
+	t.Helper()
+	dir := root + "/reference/dns"
+	gradertest.Build(t, dir)
+	l, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.LocalAddr().(*net.UDPAddr).Port
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, dir+"/bin/"+program, append([]string{"-port", fmt.Sprint(port)}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	var said []string
+	serving := false
+	for !serving && lines.Scan() {
+		said = append(said, lines.Text())
+		serving = strings.Contains(lines.Text(), "serving")
+	}
+	if !serving {
+		t.Fatalf("the reference %s never said it was serving:\n%s", program, strings.Join(said, "\n"))
+	}
+	go io.Copy(io.Discard, stderr)
+	return port
+}
+
+// ask runs a query tool (dig or kdig) and requires each of want, a regular
+// expression, to match a line of its output.
+func ask(t *testing.T, tool string, args []string, want []string) {
+	t.Helper()
+	out, err := exec.Command(tool, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", tool, strings.Join(args, " "), err, out)
+	}
+	for _, w := range want {
+		if !regexp.MustCompile(`(?m)` + w).Match(out) {
+			t.Errorf("%s %s: nothing matches %s in\n%s", tool, strings.Join(args, " "), w, out)
+		}
+	}
+}
+
+// kdig, Knot's query tool, which parses and prints replies its own way,
+// reads the reference's replies as dig does.
+func TestKdigAsksTheReference(t *testing.T) {
+	if _, err := exec.LookPath("kdig"); err != nil {
+		t.Skip("kdig not installed (apt-get install knot-dnsutils)")
+	}
+	t.Parallel()
+	port := startReference(t, "server", "-zone", root+"/assignments/dns/example.com.zone")
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"www.example.com", "A"}, []string{`status: NOERROR`, `Flags: qr aa;`, `^www\.example\.com\.\s+300\s+IN\s+A\s+192\.0\.2\.10$`, `^www\.example\.com\.\s+300\s+IN\s+A\s+192\.0\.2\.11$`}},
+		{[]string{"ftp.example.com", "A"}, []string{`^ftp\.example\.com\.\s+3600\s+IN\s+CNAME\s+www\.example\.com\.$`, `^www\.example\.com\.\s+300\s+IN\s+A\s+192\.0\.2\.10$`}},
+		{[]string{"nothing.example.com", "A"}, []string{`status: NXDOMAIN`, `Flags: qr aa;`, `^example\.com\.\s+300\s+IN\s+SOA\s+ns1\.example\.com\. hostmaster\.example\.com\. 2026112101 `}},
+		{[]string{"host.sub.example.com", "A"}, []string{`status: NOERROR`, `Flags: qr;`, `^sub\.example\.com\.\s+3600\s+IN\s+NS\s+ns\.sub\.example\.com\.$`, `^ns\.sub\.example\.com\.\s+3600\s+IN\s+A\s+192\.0\.2\.53$`}},
+		{[]string{"www.example.org", "A"}, []string{`status: REFUSED`}},
+		{[]string{"+notcp", "+ignore", "+noedns", "big.example.com", "TXT"}, []string{`Flags: qr aa tc;`}},
+		{[]string{"+tcp", "www.example.com", "AAAA"}, []string{`^www\.example\.com\.\s+300\s+IN\s+AAAA\s+2001:db8::10$`, `\(TCP\)`}},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			ask(t, "kdig", append([]string{"@127.0.0.1", "-p", fmt.Sprint(port), "+norecurse", "+timeout=2", "+retry=0"}, tt.args...), tt.want)
+		})
+	}
+}
+
+// The two references together, as the handout's §10 runs them by hand:
+// the reference resolver, asked by dig and by kdig, resolves through the
+// reference server, which it takes for the only root server. The server
+// answers what is in its zone with authority; a delegation away
+// (sub.example.com, to 192.0.2.53, off this machine) cannot be followed,
+// and the resolver says SERVFAIL.
+func TestResolverOverTheReferenceServer(t *testing.T) {
+	t.Parallel()
+	tools := []string{"dig", "kdig"}
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (apt-get install dnsutils knot-dnsutils)", tool)
+		}
+	}
+	upstream := startReference(t, "server", "-zone", root+"/assignments/dns/example.com.zone")
+	port := startReference(t, "resolver", "-root", "127.0.0.1", "-upstream-port", fmt.Sprint(upstream))
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"www.example.com", "A"}, []string{`status: NOERROR`, `(flags|Flags): qr rd ra;`, `^www\.example\.com\.\s+\d+\s+IN\s+A\s+192\.0\.2\.10$`, `^www\.example\.com\.\s+\d+\s+IN\s+A\s+192\.0\.2\.11$`}},
+		{[]string{"ftp.example.com", "A"}, []string{`status: NOERROR`, `^ftp\.example\.com\.\s+\d+\s+IN\s+CNAME\s+www\.example\.com\.$`, `^www\.example\.com\.\s+\d+\s+IN\s+A\s+192\.0\.2\.10$`}},
+		{[]string{"example.com", "MX"}, []string{`status: NOERROR`, `^example\.com\.\s+\d+\s+IN\s+MX\s+10 mail\.example\.com\.$`}},
+		{[]string{"nothing.example.com", "A"}, []string{`status: NXDOMAIN`, `(flags|Flags): qr rd ra;`}},
+		{[]string{"host.sub.example.com", "A"}, []string{`status: SERVFAIL`}},
+	} {
+		for _, tool := range tools {
+			t.Run(tool+" "+strings.Join(tt.args, " "), func(t *testing.T) {
+				opts := map[string][]string{"dig": {"+time=5", "+tries=1"}, "kdig": {"+timeout=5", "+retry=0"}}[tool]
+				ask(t, tool, append(append([]string{"@127.0.0.1", "-p", fmt.Sprint(port)}, opts...), tt.args...), tt.want)
+			})
+		}
 	}
 }
 
