@@ -184,9 +184,9 @@ var hostiles = []hostile{
 		memory:   256 << 20,
 		// Reaching the limit takes a while with 16 at once: the check
 		// may give up first, on the silence.
-		server:   `(?s)(exited with status 1 after [\d.]+ s.*MemoryError|^no reply from your server within 2s$|^client a \(port \d+\) got no reply to its datagram 1 within 2s)`,
-		client:   `(?s)exited with status 1 after [\d.]+ s.*MemoryError`,
-		more:     heapBounded,
+		server: `(?s)(exited with status 1 after [\d.]+ s.*MemoryError|^no reply from your server within 2s$|^client a \(port \d+\) got no reply to its datagram 1 within 2s)`,
+		client: `(?s)exited with status 1 after [\d.]+ s.*MemoryError`,
+		more:   heapBounded,
 	},
 	{
 		name:         "holds-port-after-exit",
