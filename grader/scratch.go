@@ -143,10 +143,16 @@ func (s *scratch) checkDir() (string, error) {
 	return dir, err
 }
 
-// env is the environment the roles get on top of proc's: a home of their
-// own, where they may write.
+// env is the environment the roles get on top of proc's: a TMPDIR of
+// their own and, jailed (where the grader's HOME is not theirs to read), a
+// HOME too. Unjailed they keep the grader's HOME, which on a student's own
+// machine is theirs, with what they installed there.
 func (s *scratch) env() []string {
-	return []string{"HOME=" + s.home, "TMPDIR=" + s.home}
+	env := []string{"TMPDIR=" + s.home}
+	if s.jail != nil {
+		env = append(env, "HOME="+s.home)
+	}
+	return env
 }
 
 func (s *scratch) remove() { os.RemoveAll(s.root) }

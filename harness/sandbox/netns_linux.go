@@ -5,9 +5,11 @@ package sandbox
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"unsafe"
 )
@@ -23,10 +25,21 @@ func reexec() Status {
 	if err != nil {
 		return Status{Reason: fmt.Sprintf("cannot serve builds to a sandboxed grader: %v", err)}
 	}
+	// The copy says on this pipe whether its namespace works ("ok"), or
+	// why not: some machines let a namespace be made, and then forbid
+	// what it needs (an AppArmor policy that takes an unprivileged user
+	// namespace's capabilities away). Then this one grades unsandboxed.
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		builds.close()
+		return Status{Reason: fmt.Sprintf("cannot start a sandboxed grader: %v", err)}
+	}
+	defer readyR.Close()
 	cmd := exec.Command("/proc/self/exe", os.Args[1:]...)
 	cmd.Args[0] = os.Args[0]
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), envName+"="+insideValue, buildEnv+"="+builds.path)
+	cmd.ExtraFiles = []*os.File{readyW} // fd 3
+	cmd.Env = append(os.Environ(), envName+"="+insideValue, buildEnv+"="+builds.path, readyEnv+"=3")
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Cloneflags: syscall.CLONE_NEWNET,
 		// The copy must not outlive this one, whatever kills it.
@@ -50,7 +63,9 @@ func reexec() Status {
 	signal.Ignore(syscall.SIGINT)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	readyW.Close()
+	if err != nil {
 		signal.Reset()
 		builds.close()
 		how := "run it as root, or allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)"
@@ -65,6 +80,19 @@ func reexec() Status {
 		}
 	}()
 	go builds.serve()
+	said, _ := io.ReadAll(io.LimitReader(readyR, 4096))
+	if string(said) != "ok" {
+		// The copy has done nothing yet; it exits as soon as it said why.
+		cmd.Wait()
+		signal.Stop(sigs)
+		signal.Reset()
+		builds.close()
+		why := strings.TrimSpace(string(said))
+		if why == "" {
+			why = "the sandboxed grader exited before it started"
+		}
+		return Status{Reason: why}
+	}
 	err = cmd.Wait()
 	builds.close()
 	code := cmd.ProcessState.ExitCode()
@@ -78,15 +106,35 @@ func reexec() Status {
 	panic("unreachable")
 }
 
-// inside runs in the sandboxed copy: loopback up, builds sent out.
+// readyEnv names the descriptor on which the copy says whether its
+// namespace works.
+const readyEnv = "SOCKLAB_SANDBOX_READY"
+
+// inside runs in the sandboxed copy: loopback up, builds sent out. If
+// loopback cannot be brought up, it tells the program that started it,
+// which grades unsandboxed, and exits.
 func inside() Status {
 	path := os.Getenv(buildEnv)
+	ready := os.NewFile(3, "sandbox-ready")
+	if os.Getenv(readyEnv) != "3" {
+		ready = nil
+	}
 	// What this copy starts (builds, roles) must not think itself inside.
 	os.Unsetenv(envName)
 	os.Unsetenv(buildEnv)
+	os.Unsetenv(readyEnv)
 	if err := loopbackUp(); err != nil {
-		fmt.Fprintf(os.Stderr, "socklab: in the grader's network namespace, bringing loopback up: %v\n", err)
+		why := fmt.Sprintf("a network namespace was made, but its loopback cannot be brought up (%v): is a security policy (AppArmor's restriction of unprivileged user namespaces) in the way?", err)
+		if ready == nil {
+			fmt.Fprintf(os.Stderr, "socklab: %s\n", why)
+			os.Exit(1)
+		}
+		ready.WriteString(why)
 		os.Exit(1)
+	}
+	if ready != nil {
+		ready.WriteString("ok")
+		ready.Close()
 	}
 	if path != "" {
 		useBuildServer(path)
@@ -94,9 +142,11 @@ func inside() Status {
 	return Status{Network: true}
 }
 
-// loopbackUp sets IFF_UP on lo, which a new network namespace has down:
+// bringLoopbackUp sets IFF_UP on lo, which a new network namespace has down:
 // the SIOCSIFFLAGS ioctl of netdevice(7) on any socket.
-func loopbackUp() error {
+var loopbackUp = bringLoopbackUp
+
+func bringLoopbackUp() error {
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return err

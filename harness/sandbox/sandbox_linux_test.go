@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"net"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -19,8 +21,31 @@ import (
 
 // The test binary runs itself in the sandbox, as socklab does.
 func TestMain(m *testing.M) {
+	if os.Getenv("SANDBOX_TEST_BREAK_LOOPBACK") == "1" {
+		sandbox.BreakLoopback()
+	}
 	sandbox.Enter()
 	os.Exit(m.Run())
+}
+
+// Where a namespace can be made but not used, the grader says why and
+// grades unsandboxed, in the program as it was started.
+func TestFallsBackWhenLoopbackFails(t *testing.T) {
+	if os.Getenv("SANDBOX_TEST_BREAK_LOOPBACK") == "1" {
+		st := sandbox.Current()
+		fmt.Printf("network=%v reason=%s\n", st.Network, st.Reason)
+		return
+	}
+	sandboxed(t)
+	cmd := exec.Command("/proc/self/exe", "-test.run=^TestFallsBackWhenLoopbackFails$", "-test.v")
+	cmd.Env = append(os.Environ(), "SANDBOX_TEST_BREAK_LOOPBACK=1", "SOCKLAB_SANDBOX=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "network=false reason=a network namespace was made, but its loopback cannot be brought up (operation not permitted (the test broke it))") {
+		t.Fatalf("the program did not fall back, saying why:\n%s", out)
+	}
 }
 
 func sandboxed(t *testing.T) {
