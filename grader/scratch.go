@@ -44,10 +44,14 @@ func newScratch(dir string) (*scratch, error) {
 	}
 	s := &scratch{root: root, dir: filepath.Join(root, "submission"), home: filepath.Join(root, "home")}
 	if sandbox.Current().Network && proc.CanJail() {
-		// IDs far above any real user's or container's, one per grading,
-		// so that the kernel's per-user process count is this one's.
-		id := 1<<24 + rand.IntN(1<<29)
-		s.jail = &proc.Jail{UID: id, GID: id, Hide: hidden(abs, root), Keep: []string{root}}
+		s.jail = &proc.Jail{Hide: hidden(abs, root), Keep: []string{root}}
+		if proc.CanChangeUser() {
+			// IDs far above any real user's or container's, one per
+			// grading, so that the kernel's per-user process count is
+			// this one's.
+			id := 1<<24 + rand.IntN(1<<29)
+			s.jail.UID, s.jail.GID = id, id
+		}
 	}
 	// A jailed role must get through root to its copy, without being able
 	// to list it.
@@ -127,7 +131,7 @@ func copyFile(src, dst string, perm fs.FileMode) error {
 
 // own gives path to the jail's user, if there is one.
 func (s *scratch) own(path string) error {
-	if s == nil || s.jail == nil {
+	if s == nil || s.jail == nil || s.jail.UID == 0 {
 		return nil
 	}
 	return os.Lchown(path, s.jail.UID, s.jail.GID)
@@ -149,7 +153,7 @@ func (s *scratch) checkDir() (string, error) {
 // machine is theirs, with what they installed there.
 func (s *scratch) env() []string {
 	env := []string{"TMPDIR=" + s.home}
-	if s.jail != nil {
+	if s.jail != nil && s.jail.UID != 0 {
 		env = append(env, "HOME="+s.home)
 	}
 	return env

@@ -9,9 +9,11 @@ package proc
 // read (the kit's source, with its hidden checks, or a class's other
 // submissions) are not there for it to read.
 //
-// Only root can jail: Start ignores a Jail otherwise (see CanJail). The
-// user's ID needs no entry in /etc/passwd; HOME should point somewhere it
-// may write.
+// Jailing takes CAP_SYS_ADMIN: root's, or the sandbox's user namespace's
+// (see CanJail); Start ignores a Jail otherwise. Only root can give the
+// role a user of its own (CanChangeUser): with UID 0 the role keeps the
+// grader's user and is only hidden from. The user's ID needs no entry in
+// /etc/passwd; HOME should point somewhere it may write.
 //
 // The jail has a /tmp, /var/tmp and /dev/shm of its own, empty, so that
 // what a role leaves there goes when it ends and no other role sees it.

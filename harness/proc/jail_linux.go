@@ -4,11 +4,36 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
-// CanJail says whether Start can jail a role: only root can.
-func CanJail() bool { return os.Geteuid() == 0 }
+// CanJail says whether Start can jail a role: whether this process may
+// make a mount namespace (CAP_SYS_ADMIN: root, or the sandbox's user
+// namespace, which grants it there).
+func CanJail() bool { return hasCap(capSysAdmin) }
+
+// CanChangeUser says whether a jail can have a user of its own: only root
+// can; in a user namespace that maps one user, there is no other.
+func CanChangeUser() bool { return os.Geteuid() == 0 }
+
+const capSysAdmin = 21
+
+// hasCap says whether capability c is in this thread's effective set.
+func hasCap(c uint) bool {
+	b, err := os.ReadFile("/proc/thread-self/status")
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(b)) {
+		if hex, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			set, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+			return err == nil && set&(1<<c) != 0
+		}
+	}
+	return false
+}
 
 // jailAttr gives a jailed role's launcher the mount namespace it hides
 // directories in.
@@ -19,10 +44,19 @@ func jailAttr(a *syscall.SysProcAttr, j *Jail) {
 }
 
 // enterJail runs in the launcher, before the limits and the exec: it
-// hides the directories, then becomes the jail's user, for good (real,
-// effective and saved IDs alike).
+// drops the capabilities the launcher inherited, hides the directories,
+// then becomes the jail's user if it has one, for good (real, effective
+// and saved IDs alike).
 func enterJail(s launchSpec) error {
-	if s.UID == 0 {
+	// The sandbox's user namespace hands its grader capabilities as
+	// ambient ones, which an exec would pass on: a role must not keep
+	// them (it could bring loopback down, or uncover what is hidden).
+	// The launch runs on the main thread, which init keeps it on, and
+	// capabilities are the thread's.
+	if err := clearAmbient(); err != nil {
+		return fmt.Errorf("dropping the grader's capabilities: %v", err)
+	}
+	if !s.Jailed {
 		return nil
 	}
 	// Private first, so that nothing mounted here is seen outside.
@@ -38,6 +72,9 @@ func enterJail(s launchSpec) error {
 	}
 	if err := privateTmp(s.Keep); err != nil {
 		return err
+	}
+	if s.UID == 0 {
+		return nil
 	}
 	if err := syscall.Setgroups(nil); err != nil {
 		return fmt.Errorf("dropping the grader's groups: %v", err)
@@ -89,3 +126,15 @@ func privateTmp(keep []string) error {
 // oPath is O_PATH, which package syscall does not name: a descriptor that
 // only names a directory, enough to mount it from.
 const oPath = 0x200000
+
+// clearAmbient empties the thread's ambient capability set
+// (PR_CAP_AMBIENT_CLEAR_ALL); a kernel without ambient capabilities has
+// none to clear.
+func clearAmbient() error {
+	const prCapAmbient, prCapAmbientClearAll = 47, 4
+	_, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, prCapAmbient, prCapAmbientClearAll, 0, 0, 0, 0)
+	if e != 0 && e != syscall.EINVAL {
+		return e
+	}
+	return nil
+}

@@ -36,6 +36,7 @@ type launchSpec struct {
 	NProc  uint64   // RLIMIT_NPROC; 0 leaves it alone (root ignores it anyway)
 	NoFile uint64   // RLIMIT_NOFILE
 	Cgroup string   // a cgroup.procs file to join, or ""
+	Jailed bool     // the role runs in a jail: the fields below
 	UID    int      // the jail's user, or 0 for none
 	GID    int      // the jail's group
 	Hide   []string // the directories the jail hides

@@ -182,10 +182,12 @@ func (p *Process) start(self string) error {
 		jail = nil
 	}
 	if jail != nil {
-		ls.UID, ls.GID, ls.Hide, ls.Keep = jail.UID, jail.GID, jail.Hide, jail.Keep
-		// The kernel counts RLIMIT_NPROC per user, and the jail's user
-		// runs only this submission's roles: the limit is n.
-		ls.NProc = uint64(spec.Processes)
+		ls.Jailed, ls.UID, ls.GID, ls.Hide, ls.Keep = true, jail.UID, jail.GID, jail.Hide, jail.Keep
+		if jail.UID != 0 {
+			// The kernel counts RLIMIT_NPROC per user, and the jail's
+			// user runs only this submission's roles: the limit is n.
+			ls.NProc = uint64(spec.Processes)
+		}
 	}
 	encoded, err := json.Marshal(ls)
 	if err != nil {

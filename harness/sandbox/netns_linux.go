@@ -14,8 +14,12 @@ import (
 	"unsafe"
 )
 
-// capNetAdmin is CAP_NET_ADMIN, which bringing loopback up takes.
-const capNetAdmin = 12
+// The capabilities the sandboxed grader needs in its user namespace:
+// CAP_NET_ADMIN to bring loopback up, CAP_SYS_ADMIN to jail roles.
+const (
+	capNetAdmin = 12
+	capSysAdmin = 21
+)
 
 // reexec starts this program again in a new network namespace, serves
 // its builds, and exits as it exits. It returns only when the namespace
@@ -55,7 +59,10 @@ func reexec() Status {
 		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
 		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
 		a.GidMappingsEnableSetgroups = false
-		a.AmbientCaps = []uintptr{capNetAdmin}
+		// CAP_SYS_ADMIN, there too, lets the grader hide the kit and
+		// other submissions from the roles (proc.Jail); the roles' own
+		// launcher drops both.
+		a.AmbientCaps = []uintptr{capNetAdmin, capSysAdmin}
 	}
 	// Signals sent to this process alone go on to the copy. An interrupt
 	// from the terminal reaches both (they share its process group), so
