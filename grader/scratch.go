@@ -44,7 +44,7 @@ func newScratch(dir string) (*scratch, error) {
 	}
 	s := &scratch{root: root, dir: filepath.Join(root, "submission"), home: filepath.Join(root, "home")}
 	if sandbox.Current().Network && proc.CanJail() {
-		s.jail = &proc.Jail{Hide: hidden(abs, root), Keep: []string{root}}
+		s.jail = &proc.Jail{Hide: hidden(abs, root), Keep: []string{root}, Show: []string{abs}}
 		if proc.CanChangeUser() {
 			// IDs far above any real user's or container's, one per
 			// grading, so that the kernel's per-user process count is
@@ -162,7 +162,7 @@ func (s *scratch) env() []string {
 func (s *scratch) remove() { os.RemoveAll(s.root) }
 
 // hidden lists what a jailed role must not see: the submission itself (it
-// has its copy), the folder it sits in (a class's other submissions, in a
+// has its copy; the jail shows it back, read-only), the folder it sits in (a class's other submissions, in a
 // batch), and the kit's own files (the grader, with its hidden checks),
 // found from this program and the working directory. A directory that
 // holds the system, the scratch copy or the temporary directory stays.

@@ -18,9 +18,14 @@ package proc
 // The jail has a /tmp, /var/tmp and /dev/shm of its own, empty, so that
 // what a role leaves there goes when it ends and no other role sees it.
 // Keep names the directories under /tmp that it must still see (its
-// scratch copy); they are mounted back in at the same paths.
+// scratch copy); they are mounted back in at the same paths. Show names
+// directories mounted back in read-only, hidden or not: the submission
+// itself, so that a program that names its own files by absolute path
+// (a script a Makefile wrote with $(PWD) in it) finds them, and cannot
+// change them.
 type Jail struct {
 	UID, GID int
 	Hide     []string // absolute paths of directories
 	Keep     []string // absolute paths of directories under /tmp
+	Show     []string // absolute paths of directories
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -59,18 +60,7 @@ func enterJail(s launchSpec) error {
 	if !s.Jailed {
 		return nil
 	}
-	// Private first, so that nothing mounted here is seen outside.
-	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("making the role's mounts its own: %v", err)
-	}
-	for _, dir := range s.Hide {
-		err := syscall.Mount("socklab-hidden", dir, "tmpfs",
-			syscall.MS_RDONLY|syscall.MS_NOSUID|syscall.MS_NODEV|syscall.MS_NOEXEC, "size=4k,mode=0555")
-		if err != nil && !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENOTDIR) {
-			return fmt.Errorf("hiding %s from the role: %v", dir, err)
-		}
-	}
-	if err := privateTmp(s.Keep); err != nil {
+	if err := mountJail(s); err != nil {
 		return err
 	}
 	if s.UID == 0 {
@@ -88,22 +78,33 @@ func enterJail(s launchSpec) error {
 	return nil
 }
 
-// privateTmp mounts an empty /tmp, /var/tmp and /dev/shm, then mounts each
-// of keep back in at its path: held open before /tmp is covered, and
-// bound from the open descriptor.
-func privateTmp(keep []string) error {
-	var held []*os.File
-	defer func() {
-		for _, f := range held {
-			f.Close()
+// mountJail makes the role's view of the files: Hide covered by empty
+// directories, an empty /tmp, /var/tmp and /dev/shm, Keep mounted back in
+// as it is and Show read-only, each from a descriptor held open before
+// anything was covered. A cover is a small tmpfs of the role's mount
+// namespace, root's as root: what a role could write there (as the
+// grader's user, unjailed by a user of its own) goes with the role.
+func mountJail(s launchSpec) error {
+	// Private first, so that nothing mounted here is seen outside.
+	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("making the role's mounts its own: %v", err)
+	}
+	keep, err := hold(s.Keep)
+	defer closeAll(keep)
+	if err != nil {
+		return err
+	}
+	show, err := hold(s.Show)
+	defer closeAll(show)
+	if err != nil {
+		return err
+	}
+	const cover = syscall.MS_NOSUID | syscall.MS_NODEV | syscall.MS_NOEXEC
+	for _, dir := range outermost(s.Hide) {
+		err := syscall.Mount("socklab-hidden", dir, "tmpfs", cover, "size=64k,mode=0755")
+		if err != nil && !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENOTDIR) {
+			return fmt.Errorf("hiding %s from the role: %v", dir, err)
 		}
-	}()
-	for _, dir := range keep {
-		f, err := os.OpenFile(dir, oPath|syscall.O_DIRECTORY, 0)
-		if err != nil {
-			return fmt.Errorf("keeping %s for the role: %v", dir, err)
-		}
-		held = append(held, f)
 	}
 	for _, dir := range []string{"/tmp", "/var/tmp", "/dev/shm"} {
 		err := syscall.Mount("socklab-tmp", dir, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, "size=64m,mode=1777")
@@ -111,13 +112,72 @@ func privateTmp(keep []string) error {
 			return fmt.Errorf("giving the role a %s of its own: %v", dir, err)
 		}
 	}
-	for i, dir := range keep {
-		if err := os.MkdirAll(dir, 0o711); err != nil {
+	if err := bindBack(s.Keep, keep, false); err != nil {
+		return err
+	}
+	if err := bindBack(s.Show, show, true); err != nil {
+		return err
+	}
+	return nil
+}
+
+// outermost is dirs without those inside another of them: covering the
+// outer one hides them already.
+func outermost(dirs []string) []string {
+	var out []string
+	for _, d := range dirs {
+		inside := false
+		for _, o := range dirs {
+			if o != d && strings.HasPrefix(d, strings.TrimSuffix(o, "/")+"/") {
+				inside = true
+			}
+		}
+		if !inside && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// hold opens each directory of dirs, to mount it back from once the
+// paths above it are covered.
+func hold(dirs []string) ([]*os.File, error) {
+	var held []*os.File
+	for _, dir := range dirs {
+		f, err := os.OpenFile(dir, oPath|syscall.O_DIRECTORY, 0)
+		if err != nil {
+			return held, fmt.Errorf("keeping %s for the role: %v", dir, err)
+		}
+		held = append(held, f)
+	}
+	return held, nil
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
+// bindBack mounts each held directory at its path again, read-only if
+// asked.
+func bindBack(dirs []string, held []*os.File, readOnly bool) error {
+	for i, dir := range dirs {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("keeping %s for the role: %v", dir, err)
 		}
 		src := fmt.Sprintf("/proc/self/fd/%d", held[i].Fd())
-		if err := syscall.Mount(src, dir, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
+		// Not recursive: the mounts under the directory, the covers
+		// among them (the directory itself may be one), stay out.
+		if err := syscall.Mount(src, dir, "", syscall.MS_BIND, ""); err != nil {
 			return fmt.Errorf("keeping %s for the role: %v", dir, err)
+		}
+		if !readOnly {
+			continue
+		}
+		err := syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_BIND|syscall.MS_RDONLY|syscall.MS_NOSUID|syscall.MS_NODEV, "")
+		if err != nil {
+			return fmt.Errorf("keeping %s read-only for the role: %v", dir, err)
 		}
 	}
 	return nil

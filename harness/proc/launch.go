@@ -41,6 +41,7 @@ type launchSpec struct {
 	GID    int      // the jail's group
 	Hide   []string // the directories the jail hides
 	Keep   []string // the directories under /tmp it keeps
+	Show   []string // the directories it shows, read-only
 }
 
 // exitLaunchFailed is the status the launcher exits with when it cannot

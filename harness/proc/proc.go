@@ -182,7 +182,8 @@ func (p *Process) start(self string) error {
 		jail = nil
 	}
 	if jail != nil {
-		ls.Jailed, ls.UID, ls.GID, ls.Hide, ls.Keep = true, jail.UID, jail.GID, jail.Hide, jail.Keep
+		ls.Jailed, ls.UID, ls.GID = true, jail.UID, jail.GID
+		ls.Hide, ls.Keep, ls.Show = jail.Hide, jail.Keep, jail.Show
 		if jail.UID != 0 {
 			// The kernel counts RLIMIT_NPROC per user, and the jail's
 			// user runs only this submission's roles: the limit is n.
