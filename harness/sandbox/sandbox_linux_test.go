@@ -5,8 +5,8 @@ package sandbox_test
 import (
 	"context"
 	"errors"
-	"net"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
