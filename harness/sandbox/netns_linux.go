@@ -25,6 +25,7 @@ const (
 // its builds, and exits as it exits. It returns only when the namespace
 // cannot be made.
 func reexec() Status {
+	hideSelf()
 	builds, err := newBuildServer()
 	if err != nil {
 		return Status{Reason: fmt.Sprintf("cannot serve builds to a sandboxed grader: %v", err)}
@@ -130,6 +131,7 @@ func inside() Status {
 	os.Unsetenv(envName)
 	os.Unsetenv(buildEnv)
 	os.Unsetenv(readyEnv)
+	hideSelf()
 	if err := loopbackUp(); err != nil {
 		why := fmt.Sprintf("a network namespace was made, but its loopback cannot be brought up (%v): is a security policy (AppArmor's restriction of unprivileged user namespaces) in the way?", err)
 		if ready == nil {
@@ -176,4 +178,15 @@ func ioctl(fd int, req uintptr, ifr *[40]byte) error {
 		return e
 	}
 	return nil
+}
+
+// hideSelf makes this process not dumpable (prctl PR_SET_DUMPABLE 0), so
+// that its /proc entries are root's: a role running as the same user (in
+// a user namespace, unjailed by a user of its own) cannot read the grader
+// through /proc/PID/exe (the binary, with its hidden checks), cwd, fd or
+// environ, which would pass by the jail's covers. A role's own program is
+// dumpable again after its exec, and the grader reads it as before.
+func hideSelf() {
+	const prSetDumpable = 4
+	syscall.RawSyscall(syscall.SYS_PRCTL, prSetDumpable, 0, 0)
 }

@@ -173,3 +173,14 @@ func TestBuildInterrupted(t *testing.T) {
 		t.Errorf("err %v, want it to say the build was interrupted", r.Err)
 	}
 }
+
+// The sandboxed grader is not dumpable: a role of the same user cannot
+// read its /proc entries (the binary, with its hidden checks).
+func TestGraderNotDumpable(t *testing.T) {
+	sandboxed(t)
+	const prGetDumpable = 3
+	r, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, prGetDumpable, 0, 0)
+	if e != 0 || r != 0 {
+		t.Fatalf("PR_GET_DUMPABLE = %d (%v), want 0", r, e)
+	}
+}
