@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -295,6 +296,71 @@ func atoi(t *testing.T, s string) int {
 	n, err := strconv.Atoi(s)
 	require.NoError(t, err)
 	return n
+}
+
+// TestBatchHostileClass grades a class of two correct submissions and
+// every hostile one of grader/suites/testdata/hostile, as a TA's batch
+// does: each student has a process and a network namespace of their own,
+// so the daemons, the floods of output and of datagrams, the busy loops
+// and the rest cost their authors their points and the references
+// nothing. fork-bomb and allocates-until-killed stay out: what they take
+// is the machine's processes and memory, which the limits bound per
+// program, and 16 of them at once at the default limits would take the
+// machine from the tests beside this one (their own tests lower the
+// limits). Four checks keep it short: the server's first and its burst,
+// the client's replies and its timeouts. TestBatchFloodBesideGood is the
+// sharper test of the namespaces: graded in one process, the references
+// there lose 7 points.
+func TestBatchHostileClass(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds and grades the udp-echo reference twice, and fifteen hostile submissions")
+	}
+	base := root(t)
+	class := t.TempDir()
+	hostiles, err := os.ReadDir(filepath.Join(base, "grader/suites/testdata/hostile"))
+	require.NoError(t, err)
+	sources := map[string]string{"good1": "reference/udp-echo", "good2": "reference/udp-echo"}
+	for _, h := range hostiles {
+		if name := h.Name(); name != "fork-bomb" && name != "allocates-until-killed" {
+			sources[name] = "grader/suites/testdata/hostile/" + name
+		}
+	}
+	require.Len(t, sources, 17)
+	for name, src := range sources {
+		dst := filepath.Join(class, name)
+		require.NoError(t, os.CopyFS(dst, os.DirFS(filepath.Join(base, src))))
+		require.NoError(t, os.RemoveAll(filepath.Join(dst, "bin")))
+		if strings.HasPrefix(name, "good") {
+			require.NoError(t, os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module student\n\ngo 1.26\n"), 0o644))
+		}
+	}
+	const run = `^udp-echo/(server/(letters|one-reply-each)|client/(replies|loss))$`
+	out := filepath.Join(t.TempDir(), "grades.csv")
+	// The command itself, not run: a student's process is socklab's.
+	bin := filepath.Join(t.TempDir(), "socklab")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	b, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", b)
+	cmd := exec.Command(bin, "batch", "-o", out, "-j", "4", "-run", run, "udp-echo", class)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
+	r := result{exitOK, stdout.String(), stderr.String()}
+	if strings.Contains(r.stderr, "grading unsandboxed") {
+		t.Skipf("no network namespaces here, so the students share one:\n%s", r.stderr)
+	}
+	s, _ := grader.Lookup("udp-echo")
+	max := grader.Points(s.Select(regexp.MustCompile(run), false))
+	for _, row := range readCSV(t, out)[1:] {
+		total := atoi(t, row[1])
+		switch {
+		case strings.HasPrefix(row[0], "good"):
+			assert.Equal(t, max, total, "%s, a reference, beside the hostile class; stderr:\n%s", row[0], r.stderr)
+		case total > 4: // the server checks of those whose server is correct
+			t.Errorf("%s scored %d/%d", row[0], total, max)
+		}
+	}
 }
 
 // TestBatchFloodBesideGood grades a class in which one student's programs
