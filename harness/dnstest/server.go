@@ -134,6 +134,16 @@ func (s *Server) event(kind trace.Kind, from netip.AddrPort, tcp bool) trace.Eve
 	return e
 }
 
+// onWire is a message as it crosses the wire: over TCP, after its 2-byte
+// length (RFC 1035 §4.2.2), so that a pcap of the transcript reads as DNS
+// over TCP.
+func onWire(msg []byte, tcp bool) []byte {
+	if !tcp {
+		return msg
+	}
+	return append([]byte{byte(len(msg) >> 8), byte(len(msg))}, msg...)
+}
+
 func (s *Server) addrPort() netip.AddrPort { return netip.AddrPortFrom(s.addr, uint16(s.w.port)) }
 
 // bind makes the server's sockets: at its own address exactly, never the
@@ -285,7 +295,7 @@ func (s *Server) receive(raw []byte, from netip.AddrPort, tcp bool) *exchange {
 	w.logged(func() {
 		q, lost = w.arrive(s, from, tcp, raw, req)
 		ev := s.event(trace.Recv, from, tcp)
-		ev.Data = raw
+		ev.Data = onWire(raw, tcp)
 		switch {
 		case perr != nil:
 			ev.Text = "unparseable, not answered: " + perr.Error()
@@ -371,7 +381,7 @@ func (x *exchange) run(send func([]byte) error) {
 		return
 	}
 	e := s.event(trace.Send, x.q.From, x.tcp)
-	e.Data, e.Text = out, replyText(m)
+	e.Data, e.Text = onWire(out, x.tcp), replyText(m)
 	w.setFate(x.q, fate, m, e)
 	if err := send(out); err != nil {
 		fateNote("not sent: "+err.Error(), "reply to id %d not sent: %v", id, err)
