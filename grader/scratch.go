@@ -17,9 +17,10 @@ import (
 // The roles of a submission run in a scratch copy of it, made once the
 // build is done: what a program writes, deletes or leaves behind stays in
 // the copy and goes with it, and the next grading (or the student's own
-// files) never sees it. In the sandbox, as root, the copy belongs to a user
-// of the submission's own, and the roles run jailed (proc.Jail), with the
-// grader's files and the submission's neighbours hidden.
+// files) never sees it. In the sandbox the roles run jailed (proc.Jail):
+// the grader's files and the submission's neighbours are hidden, the
+// submission itself shown read-only, /tmp their own; as root, the copy
+// also belongs to a user of the submission's own, which the roles run as.
 
 // maxScratch bounds the copy: a submission is source and a few programs.
 const maxScratch = 256 << 20
@@ -28,7 +29,7 @@ const maxScratch = 256 << 20
 type scratch struct {
 	root string     // the temporary directory that holds it all
 	dir  string     // the copy, where roles run
-	home string     // HOME and TMPDIR for the roles: theirs to write
+	home string     // TMPDIR for the roles (and HOME, jailed as a user of their own)
 	jail *proc.Jail // nil when the roles run unjailed
 }
 
