@@ -10,9 +10,17 @@
 // build, which may fetch what it needs as it would on their machine, so
 // the sandboxed copy asks the first to run each build outside.
 //
-// What a role may do to files and processes is proc's: a user of its own
-// and a mount namespace that hides the grader's files, where the grader
-// runs as root. DESIGN.md, "Safety", has the whole of it and its limits.
+// The namespace is one per grading run, not one per role: the grader's
+// own peers (echo servers, smtptest, the DNS world) must share loopback
+// with the student's programs, and a namespace per role would need a
+// proxy across namespaces in every check, for no isolation worth having,
+// since a submission's roles are all one student's. socklab batch grades
+// each student in a run, and so a namespace, of their own.
+//
+// What a role may do to files and processes is proc's: a mount namespace
+// that hides the grader's files and other submissions, and, where the
+// grader runs as root, a user of its own. The instructor guide's
+// "Sandbox and limits" has the whole of it and its limits.
 package sandbox
 
 import (
