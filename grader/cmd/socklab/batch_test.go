@@ -316,9 +316,7 @@ func TestBatchHostileClass(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and grades the udp-echo reference twice, and fifteen hostile submissions")
 	}
-	base := root(t)
-	class := t.TempDir()
-	hostiles, err := os.ReadDir(filepath.Join(base, "grader/suites/testdata/hostile"))
+	hostiles, err := os.ReadDir(filepath.Join(root(t), "grader/suites/testdata/hostile"))
 	require.NoError(t, err)
 	sources := map[string]string{"good1": "reference/udp-echo", "good2": "reference/udp-echo"}
 	for _, h := range hostiles {
@@ -327,29 +325,8 @@ func TestBatchHostileClass(t *testing.T) {
 		}
 	}
 	require.Len(t, sources, 17)
-	for name, src := range sources {
-		dst := filepath.Join(class, name)
-		require.NoError(t, os.CopyFS(dst, os.DirFS(filepath.Join(base, src))))
-		require.NoError(t, os.RemoveAll(filepath.Join(dst, "bin")))
-		if strings.HasPrefix(name, "good") {
-			require.NoError(t, os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module student\n\ngo 1.26\n"), 0o644))
-		}
-	}
 	const run = `^udp-echo/(server/(letters|one-reply-each)|client/(replies|loss))$`
-	out := filepath.Join(t.TempDir(), "grades.csv")
-	// The command itself, not run: a student's process is socklab's.
-	bin := filepath.Join(t.TempDir(), "socklab")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	b, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", b)
-	cmd := exec.Command(bin, "batch", "-o", out, "-j", "4", "-run", run, "udp-echo", class)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Run(), "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
-	r := result{exitOK, stdout.String(), stderr.String()}
-	if strings.Contains(r.stderr, "grading unsandboxed") {
-		t.Skipf("no network namespaces here, so the students share one:\n%s", r.stderr)
-	}
+	out, r := batchInNamespaces(t, classOf(t, sources), "-run", run)
 	s, _ := grader.Lookup("udp-echo")
 	max := grader.Points(s.Select(regexp.MustCompile(run), false))
 	for _, row := range readCSV(t, out)[1:] {
@@ -372,34 +349,11 @@ func TestBatchFloodBesideGood(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and grades the udp-echo reference twice, and two hostile submissions")
 	}
-	base := root(t)
-	class := t.TempDir()
-	for name, src := range map[string]string{
+	out, r := batchInNamespaces(t, classOf(t, map[string]string{
 		"good1": "reference/udp-echo", "good2": "reference/udp-echo",
 		"flood":  "grader/suites/testdata/hostile/floods-datagrams",
 		"daemon": "grader/suites/testdata/hostile/daemonizes",
-	} {
-		dst := filepath.Join(class, name)
-		require.NoError(t, os.CopyFS(dst, os.DirFS(filepath.Join(base, src))))
-		require.NoError(t, os.RemoveAll(filepath.Join(dst, "bin")))
-		if strings.HasPrefix(name, "good") {
-			require.NoError(t, os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module student\n\ngo 1.26\n"), 0o644))
-		}
-	}
-	out := filepath.Join(t.TempDir(), "grades.csv")
-	// The command itself, not run: a student's process is socklab's.
-	bin := filepath.Join(t.TempDir(), "socklab")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	b, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", b)
-	cmd := exec.Command(bin, "batch", "-o", out, "-j", "4", "udp-echo", class)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Run(), "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
-	r := result{exitOK, stdout.String(), stderr.String()}
-	if strings.Contains(r.stderr, "grading unsandboxed") {
-		t.Skipf("no network namespaces here, so the students share one:\n%s", r.stderr)
-	}
+	}))
 	s, _ := grader.Lookup("udp-echo")
 	max := itoa(grader.Points(s.Select(nil, false)))
 	totals := map[string]string{}
@@ -408,4 +362,46 @@ func TestBatchFloodBesideGood(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"daemon": "0/" + max, "flood": "0/" + max, "good1": max + "/" + max, "good2": max + "/" + max}, totals,
 		"the references score full marks beside the flood; stderr:\n%s", r.stderr)
+}
+
+// classOf lays out a class: a folder per student, each a copy of the
+// kit's directory sources[student], without its built programs. The
+// references ("good…") get a go.mod of their own, as a student's
+// repository has.
+func classOf(t *testing.T, sources map[string]string) string {
+	t.Helper()
+	base := root(t)
+	class := t.TempDir()
+	for name, src := range sources {
+		dst := filepath.Join(class, name)
+		require.NoError(t, os.CopyFS(dst, os.DirFS(filepath.Join(base, src))))
+		require.NoError(t, os.RemoveAll(filepath.Join(dst, "bin")))
+		if strings.HasPrefix(name, "good") {
+			require.NoError(t, os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module student\n\ngo 1.26\n"), 0o644))
+		}
+	}
+	return class
+}
+
+// batchInNamespaces grades class for udp-echo with the socklab command
+// itself, built here, not run: each student's process is a socklab
+// process, which run would not start. It returns the gradebook's path
+// and what the command printed, and skips the test where there are no
+// network namespaces, since then the students share one.
+func batchInNamespaces(t *testing.T, class string, flags ...string) (string, result) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "grades.csv")
+	bin := filepath.Join(t.TempDir(), "socklab")
+	b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "%s", b)
+	args := append(append([]string{"batch", "-o", out, "-j", "4"}, flags...), "udp-echo", class)
+	cmd := exec.Command(bin, args...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
+	r := result{exitOK, stdout.String(), stderr.String()}
+	if strings.Contains(r.stderr, "grading unsandboxed") {
+		t.Skipf("no network namespaces here, so the students share one:\n%s", r.stderr)
+	}
+	return out, r
 }
