@@ -234,21 +234,13 @@ func script(t *testing.T, dir, role, text string) {
 
 // The real tcp-echo suite on a class of three: the reference (full marks),
 // the starter (few), and a submission whose Makefile fails (0, its log
-// kept, the gradebook says so). Each is a copy, with a go.mod of its own
-// as a student's repository has: other tests build the originals in place.
+// kept, the gradebook says so).
 func TestBatchTCPEcho(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and grades the tcp-echo reference and starter")
 	}
-	base := root(t)
-	class := t.TempDir()
-	for name, src := range map[string]string{"alice": "reference/tcp-echo", "bob": "assignments/tcp-echo"} {
-		dst := filepath.Join(class, name)
-		require.NoError(t, os.CopyFS(dst, os.DirFS(filepath.Join(base, src))))
-		require.NoError(t, os.RemoveAll(filepath.Join(dst, "bin")))
-		require.NoError(t, os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module student\n\ngo 1.26\n"), 0o644))
-	}
+	class := classOf(t, map[string]string{"alice": "reference/tcp-echo", "bob": "assignments/tcp-echo"})
 	carol := filepath.Join(class, "carol")
 	require.NoError(t, os.Mkdir(carol, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(carol, "Makefile"),
@@ -364,21 +356,14 @@ func TestBatchFloodBesideGood(t *testing.T) {
 		"the references score full marks beside the flood; stderr:\n%s", r.stderr)
 }
 
-// classOf lays out a class: a folder per student, each a copy of the
-// kit's directory sources[student], without its built programs. The
-// references ("good…") get a go.mod of their own, as a student's
-// repository has.
+// classOf lays out a class: a folder per student, each a copySubmission
+// of the kit's directory sources[student].
 func classOf(t *testing.T, sources map[string]string) string {
 	t.Helper()
 	base := root(t)
 	class := t.TempDir()
 	for name, src := range sources {
-		dst := filepath.Join(class, name)
-		require.NoError(t, os.CopyFS(dst, os.DirFS(filepath.Join(base, src))))
-		require.NoError(t, os.RemoveAll(filepath.Join(dst, "bin")))
-		if strings.HasPrefix(name, "good") {
-			require.NoError(t, os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module student\n\ngo 1.26\n"), 0o644))
-		}
+		copySubmission(t, filepath.Join(base, src), filepath.Join(class, name))
 	}
 	return class
 }

@@ -186,32 +186,6 @@ func unpackBundle(t *testing.T, bundle string) string {
 	return ag
 }
 
-// copySubmission copies a submission from the repository as a student
-// would hand it in: its source, without what it built, with the go.mod
-// its Go needs outside the kit's module.
-func copySubmission(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			if d.Name() == "bin" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module submission\n\ngo 1.26\n"), 0o644))
-}
-
 // runBundle runs run_autograder as Gradescope would, with ag standing for
 // /autograder, and returns results.json and what run_autograder printed.
 func runBundle(t *testing.T, ag string) (map[string]any, string) {

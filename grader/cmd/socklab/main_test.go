@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -201,4 +202,35 @@ func TestSuitesValid(t *testing.T) {
 	for _, s := range grader.Suites() {
 		assert.NoError(t, s.Validate())
 	}
+}
+
+// copySubmission copies a submission from the repository as a student
+// would hand it in: its source, with its files' modes, without what it
+// built, and with the go.mod its Go needs outside the kit's module (other
+// tests build the originals in place).
+func copySubmission(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			if d.Name() == "bin" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, info.Mode().Perm())
+	})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module submission\n\ngo 1.26\n"), 0o644))
 }
