@@ -29,6 +29,9 @@ server:
   xfrdir: "$dir"
   verbosity: 1
   server-count: 1
+  # Response rate limiting off: Debian's 200 answers a second would
+  # throttle the load checks and bench/dnsperf.sh, not NSD.
+  rrl-ratelimit: 0
   hide-version: yes
 remote-control:
   control-enable: no
